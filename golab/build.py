@@ -1,0 +1,252 @@
+"""Compile a snippet with the compiler alone, fast, for analysis.
+
+What it does: ``go build -gcflags=-m`` spends most of its time linking a
+binary nobody needs for escape analysis or an assembly listing.  This module
+calls the compiler (``$GOROOT/pkg/tool/$GOOS_$GOARCH/compile``) directly on
+the snippet's files with an ``importcfg`` that points at the export data of
+the standard-library packages it imports.  The importcfg comes from
+``go list -export -deps`` once per set of imports and is cached in memory and
+on disk (per user, per toolchain), so a warm edit-and-recompile costs one
+compiler process.
+
+What it reads: a :class:`~golab.snippet.Snippet`, compiler flags.
+
+What it returns: :class:`CompileResult` with the compiler's text output, its
+``-json`` diagnostics (raw, one dict per diagnostic, with the generated file
+they belong to) and parsed :class:`CompileError` values in the user's
+positions.  Raises :class:`~golab.snippet.SnippetError` for imports that
+cannot be had offline and :class:`~golab.toolchain.GoTimeout` when the
+compiler runs past its time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from .snippet import Position, Snippet, SnippetError
+from .toolchain import GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
+
+_cfg_cache: dict[tuple, str] = {}
+_cfg_lock = threading.Lock()
+
+
+@dataclasses.dataclass
+class CompileError:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "") if self.file else ""
+        return f"{where}: {self.message}" if where else self.message
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class CompileResult:
+    toolchain: Toolchain
+    snippet: Snippet
+    returncode: int
+    output: str  # the compiler's text (stdout + stderr): -m lines, errors
+    diagnostics: list[dict]  # -json diagnostics, each with "_file" (generated name)
+    errors: list[CompileError]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def _import_key(toolchain: Toolchain, imports: Sequence[str]) -> tuple:
+    return (toolchain.goroot, toolchain.version, toolchain.gocache, tuple(sorted(set(imports) | {"runtime"})))
+
+
+def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | None = None) -> str:
+    """Text of an importcfg for these standard-library imports (and their deps)."""
+    key = _import_key(toolchain, imports)
+    with _cfg_lock:
+        cached = _cfg_cache.get(key)
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    disk = Path(user_temp_root()) / "importcfg" / f"{digest}.cfg"
+    text = None
+    if disk.is_file():
+        text = disk.read_text()
+        # the build cache may have been trimmed since: every file must exist
+        if not all(os.path.exists(line.split("=", 1)[1]) for line in text.splitlines() if "=" in line):
+            text = None
+    if text is None:
+        with workdir("importcfg-") as tmp:
+            result = run_go(
+                toolchain,
+                ["list", "-export", "-f", "{{if .Export}}packagefile {{.ImportPath}}={{.Export}}{{end}}", "-deps", *key[3]],
+                cwd=tmp,
+                timeout=timeout,
+            )
+        if result.timed_out:
+            raise GoTimeout(
+                f"building the standard library packages {', '.join(imports) or 'runtime'} took longer than "
+                f"{result.seconds:.0f} s (a cold build cache is slow the first time); raise GOLAB_TIMEOUT and retry."
+            )
+        if result.returncode != 0:
+            missing = re.findall(r"package (\S+) is not in std", result.stderr)
+            if missing:
+                raise SnippetError(
+                    f'cannot import "{missing[0]}": there is no such standard-library package in '
+                    f"{toolchain.version}, and golab runs offline with the standard library only."
+                )
+            raise SnippetError("could not prepare the imports: " + result.stderr.strip().splitlines()[-1])
+        text = result.stdout
+        disk.parent.mkdir(parents=True, exist_ok=True)
+        tmpfile = disk.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmpfile.write_text(text)
+        os.replace(tmpfile, disk)
+    with _cfg_lock:
+        _cfg_cache[key] = text
+    return text
+
+
+_ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.*)$")
+_UNUSED_IMPORT = re.compile(r'^"([^"]+)" imported and not used')
+
+HINTS = {
+    "non-declaration statement outside function body": (
+        "a snippet's top level holds declarations (func, type, var, const); "
+        "put statements inside func main() { ... }"
+    ),
+    "function main is undeclared": "add func main() { ... } or leave the package clause out",
+}
+
+
+def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
+    """Compile errors from compiler/go output, in the user's positions."""
+    errors: list[CompileError] = []
+    users = snippet.user_files
+    for raw in output.splitlines():
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        m = _ERROR_LINE.match(raw)
+        if not m:
+            if errors and raw.startswith(("\t", " ")):
+                errors[-1].message += "\n" + raw.strip()
+            elif raw.strip() != "too many errors":
+                errors.append(CompileError("", 0, 0, raw.strip()))
+            else:
+                errors[-1].message += " (and more: the compiler stops after 10 errors)" if errors else ""
+            continue
+        file = m.group("file").removeprefix("./")
+        line, col, msg = int(m.group("line")), int(m.group("col") or 0), m.group("msg")
+        if file not in users:
+            # a position golab generated (header line, added main) or raw temp-file path
+            mapped = snippet.map_position(file, line, col)
+            if mapped is not None:
+                file, line = mapped.file, mapped.line
+            else:
+                file, line, col = "", 0, 0
+        for needle, hint in HINTS.items():
+            if needle in msg:
+                msg += f" (hint: {hint})"
+        errors.append(CompileError(file, line, col, msg))
+    return errors
+
+
+def unused_inferred(errors: list[CompileError], output: str, snippet: Snippet) -> set[str]:
+    """Inferred imports the compiler called unused (an identifier that was a
+    local variable, not a package)."""
+    inferred = {p for paths in snippet.inferred_imports.values() for p in paths}
+    found = set()
+    for line in output.splitlines():
+        m = _ERROR_LINE.match(line)
+        if m:
+            u = _UNUSED_IMPORT.match(m.group("msg"))
+            if u and u.group(1) in inferred:
+                found.add(u.group(1))
+    return found
+
+
+def _read_diagnostics(folder: Path) -> list[dict]:
+    diagnostics = []
+    if not folder.is_dir():
+        return diagnostics
+    for path in sorted(folder.rglob("*.json")):
+        current_file = None
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "file" in item and "range" not in item:
+                current_file = os.path.basename(item["file"])
+                continue
+            item["_file"] = current_file
+            diagnostics.append(item)
+    return diagnostics
+
+
+def compile_snippet(
+    snippet: Snippet,
+    flags: Sequence[str] = (),
+    *,
+    toolchain: Toolchain | None = None,
+    timeout: float | None = None,
+    json_diagnostics: bool = True,
+) -> CompileResult:
+    """Compile the snippet's non-test files once with ``flags`` (e.g. ``-m=2``).
+
+    Inferred imports that turn out unused are dropped and the compile is
+    retried once, so ``list.Len()`` on a local ``list`` does not become an
+    import of container/list.
+    """
+    toolchain = toolchain or find_go()
+    cfg = importcfg(toolchain, snippet.imports, timeout=timeout)
+    for attempt in range(2):
+        with workdir("compile-") as tmp:
+            snippet.write(tmp)
+            (tmp / "importcfg").write_text(cfg)
+            jsondir = tmp / "diag"
+            package_path = "main" if snippet.package == "main" else "golab.local/snippet"
+            args = [
+                toolchain.compile,
+                "-p", package_path,
+                "-lang=go1.27",
+                "-importcfg", "importcfg",
+                "-o", "out.o",
+                *(["-json=0,file://" + str(jsondir)] if json_diagnostics else []),
+                *flags,
+                *snippet.go_files(),
+            ]
+            result = run(args, cwd=tmp, env=toolchain.env(), timeout=timeout)
+            diagnostics = _read_diagnostics(jsondir)
+        if result.timed_out:
+            raise GoTimeout(
+                f"the compiler did not finish within {result.seconds:.0f} s and was stopped. "
+                "Raise the timeout (timeout=..., or GOLAB_TIMEOUT) if the snippet is simply large."
+            )
+        output = result.stdout + result.stderr
+        errors = parse_errors(output, snippet) if result.returncode != 0 else []
+        drop = unused_inferred(errors, output, snippet) if errors else set()
+        if drop and attempt == 0:
+            snippet = snippet.without_inferred(drop)
+            continue
+        break
+    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds)
+
+
+def map_json_position(snippet: Snippet, uri_or_file: str | None, line: int, character: int) -> Position | None:
+    """A -json position (raw generated file, 1-based line and column) in the
+    user's coordinates."""
+    if not uri_or_file:
+        return None
+    name = os.path.basename(uri_or_file.removeprefix("file://"))
+    return snippet.map_position(name, line, character)

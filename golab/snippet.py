@@ -1,0 +1,397 @@
+"""Turn Go as people write it into a package the compiler accepts.
+
+What it does: takes Go source text (a whole file or a fragment, as in the
+guide: functions with no package clause, no imports, no ``main``) or a path to
+a ``.go`` file or a package folder, and normalises each file: adds
+``package main`` when the clause is missing, adds imports for standard-library
+packages the code uses but does not import (``fmt.``, ``sync.``,
+``http.`` ...), and adds an empty ``main`` in a separate file when a ``main``
+package has none.  Every file gets ``//line`` directives, so the compiler, the
+linker, panics and profiles all report the positions the user wrote; the
+:class:`LineMap` maps the raw positions that ``-json`` diagnostics use.
+
+What it reads: the text or the files; nothing else.
+
+What it returns: a :class:`Snippet` (package name, the files to write, line
+maps, imports) or raises :class:`SnippetError` with a message that says what
+to change.  Nothing here runs Go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+
+from .toolchain import GolabError
+
+MAX_SOURCE_BYTES = 1_000_000  # a teaching snippet is never this large
+MAIN_FILE = "golab_main.go"  # the file golab adds to hold an empty main
+
+# Package identifiers a fragment may use without importing, and their paths.
+STD_IMPORTS: dict[str, str] = {
+    "atomic": "sync/atomic",
+    "big": "math/big",
+    "binary": "encoding/binary",
+    "bits": "math/bits",
+    "bufio": "bufio",
+    "bytes": "bytes",
+    "cmp": "cmp",
+    "context": "context",
+    "debug": "runtime/debug",
+    "errors": "errors",
+    "filepath": "path/filepath",
+    "fmt": "fmt",
+    "hex": "encoding/hex",
+    "http": "net/http",
+    "io": "io",
+    "json": "encoding/json",
+    "list": "container/list",
+    "log": "log",
+    "maps": "maps",
+    "math": "math",
+    "os": "os",
+    "pprof": "runtime/pprof",
+    "rand": "math/rand",
+    "reflect": "reflect",
+    "regexp": "regexp",
+    "runtime": "runtime",
+    "slices": "slices",
+    "sort": "sort",
+    "strconv": "strconv",
+    "strings": "strings",
+    "sync": "sync",
+    "testing": "testing",
+    "time": "time",
+    "unicode": "unicode",
+    "unsafe": "unsafe",
+    "utf8": "unicode/utf8",
+}
+
+
+class SnippetError(GolabError):
+    """The input is not something golab can compile; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Position:
+    file: str  # the name the user knows: "cell.go", "go_examples/x/main.go"
+    line: int
+    column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+
+
+@dataclasses.dataclass
+class LineMap:
+    """Generated line (1-based) -> user line, for one generated file."""
+
+    user_file: str
+    lines: list[int | None]  # index i holds the user line of generated line i+1
+
+    def user_line(self, generated_line: int) -> int | None:
+        if 1 <= generated_line <= len(self.lines):
+            return self.lines[generated_line - 1]
+        return None
+
+
+@dataclasses.dataclass
+class SourceFile:
+    """One file as the user wrote it."""
+
+    name: str  # display name
+    text: str
+    is_test: bool = False
+
+
+@dataclasses.dataclass
+class Snippet:
+    """A normalised package, ready to be written into a temp module."""
+
+    package: str
+    sources: list[SourceFile]
+    files: dict[str, str]  # file name inside the module -> generated text
+    line_maps: dict[str, LineMap]  # generated file name -> map
+    imports: list[str]  # every import path used by the package (sorted)
+    inferred_imports: dict[str, list[str]]  # user file -> paths golab added
+    added_main: bool
+
+    @property
+    def user_files(self) -> set[str]:
+        return {s.name for s in self.sources}
+
+    def source_text(self, name: str) -> str:
+        for s in self.sources:
+            if s.name == name:
+                return s.text
+        raise KeyError(name)
+
+    def go_files(self, tests: bool = False) -> list[str]:
+        """Generated files to compile (without ``_test.go`` unless asked)."""
+        return sorted(n for n in self.files if tests or not n.endswith("_test.go"))
+
+    def map_position(self, generated_file: str, line: int, column: int = 0) -> Position | None:
+        """User position of a raw position in a generated file, or None when
+        it falls on a line golab added."""
+        lm = self.line_maps.get(os.path.basename(generated_file))
+        if lm is None:
+            return None
+        user = lm.user_line(line)
+        return Position(lm.user_file, user, column) if user else None
+
+    def write(self, folder: Path, module: str = "golab.local/snippet") -> None:
+        (folder / "go.mod").write_text(f"module {module}\n\ngo 1.27\n")
+        for name, text in self.files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+
+    def without_inferred(self, paths: set[str]) -> "Snippet":
+        """The same input with some inferred imports dropped (the compiler
+        said they were unused: the identifier was a local variable)."""
+        keep = {
+            name: [p for p in inferred if p not in paths]
+            for name, inferred in self.inferred_imports.items()
+        }
+        return _build(self.sources, forced_imports=keep)
+
+
+# ---------------------------------------------------------------- lexing
+
+_TOKEN = re.compile(
+    r"""(?P<comment>//[^\n]*|/\*.*?\*/)
+      | (?P<string>"(?:\\.|[^"\\\n])*"|`[^`]*`|'(?:\\.|[^'\\\n])+')""",
+    re.S | re.X,
+)
+
+
+def _blank(match: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def strip_comments(text: str) -> str:
+    """Comments blanked (newlines kept), strings intact."""
+    return _TOKEN.sub(lambda m: _blank(m) if m.group("comment") else m.group(0), text)
+
+
+def strip_comments_and_strings(text: str) -> str:
+    return _TOKEN.sub(_blank, text)
+
+
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_]\w*)", re.M)
+_IMPORT_SPEC = re.compile(r'(?:([A-Za-z_]\w*|\.)[ \t]+)?"([^"]+)"')
+_IMPORT_DECL = re.compile(r"^[ \t]*import[ \t]*(\((?P<block>.*?)\)|(?P<single>[^\n]*))", re.M | re.S)
+_QUALIFIED = re.compile(r"(?<![\w.])([a-z][a-z0-9]*)\.[A-Za-z_]")
+
+
+def parse_imports(text: str) -> list[tuple[str, str, int]]:
+    """(local name, path, line) for each import in ``text``."""
+    code = strip_comments(text)
+    found = []
+    for decl in _IMPORT_DECL.finditer(code):
+        body = decl.group("block") if decl.group("block") is not None else decl.group("single")
+        start = decl.start("block") if decl.group("block") is not None else decl.start("single")
+        for spec in _IMPORT_SPEC.finditer(body):
+            path = spec.group(2)
+            local = spec.group(1) or path.rsplit("/", 1)[-1]
+            line = code.count("\n", 0, start + spec.start(2)) + 1
+            found.append((local, path, line))
+    return found
+
+
+def infer_imports(text: str, imported_names: set[str]) -> list[str]:
+    """Standard-library paths for package identifiers the code uses but does
+    not import."""
+    code = strip_comments_and_strings(text)
+    used = {m.group(1) for m in _QUALIFIED.finditer(code)}
+    return sorted({STD_IMPORTS[name] for name in used if name in STD_IMPORTS and name not in imported_names})
+
+
+def is_std_path(path: str) -> bool:
+    first = path.split("/", 1)[0]
+    return "." not in first and path != "C"
+
+
+# ---------------------------------------------------------------- building
+
+
+def _check_text(name: str, data: bytes) -> str:
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SnippetError(
+            f"{name} is {len(data) / 1e6:.1f} MB; golab takes Go sources up to "
+            f"{MAX_SOURCE_BYTES / 1e6:.0f} MB. Analyse a smaller file or a single package."
+        )
+    if b"\x00" in data:
+        raise SnippetError(f"{name} contains NUL bytes: it looks like a binary file, not Go source.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SnippetError(
+            f"{name}:{line}: not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start}). "
+            "Go source must be UTF-8: re-save the file with UTF-8 encoding."
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not strip_comments(text).strip():
+        raise SnippetError(f"{name} is empty: there is no Go code to compile.")
+    return text
+
+
+def _check_imports(source: SourceFile) -> list[tuple[str, str, int]]:
+    imports = parse_imports(source.text)
+    for _, path, line in imports:
+        if path == "C":
+            raise SnippetError(
+                f'{source.name}:{line}: import "C" (cgo) is not supported: golab compiles with '
+                "CGO_ENABLED=0 so results do not depend on a C compiler. Remove the cgo part."
+            )
+        if not is_std_path(path):
+            raise SnippetError(
+                f'{source.name}:{line}: cannot import "{path}": golab runs offline '
+                "(GOPROXY=off) with the standard library only. Replace the import with "
+                "standard-library code or copy the needed function into the snippet."
+            )
+    return imports
+
+
+def _normalise(source: SourceFile, package: str, forced: list[str] | None) -> tuple[str, list[int | None], list[str]]:
+    """Generated text, its line map and the imports golab added."""
+    lines = source.text.splitlines()
+    imports = _check_imports(source)
+    if forced is None:
+        inferred = infer_imports(source.text, {local for local, _, _ in imports})
+    else:
+        inferred = forced
+    import_line = ("import (" + "; ".join(f'"{p}"' for p in inferred) + ")") if inferred else ""
+    directive = f"//line {source.name}:{{line}}:1"
+    out: list[str] = []
+    mapping: list[int | None] = []
+
+    def add(text: str, user_line: int | None) -> None:
+        out.append(text)
+        mapping.append(user_line)
+
+    match = _PACKAGE.search(strip_comments_and_strings(source.text))
+    if match is None:
+        add(f"package {package}" + (f"; {import_line}" if import_line else ""), None)
+        add(directive.format(line=1), None)
+        for i, text in enumerate(lines, 1):
+            add(text, i)
+    else:
+        clause_line = source.text.count("\n", 0, match.start()) + 1
+        add(directive.format(line=1), None)
+        for i, text in enumerate(lines, 1):
+            add(text, i)
+            if i == clause_line and import_line:
+                add(import_line, None)
+                add(directive.format(line=i + 1), None)
+    return "\n".join(out) + "\n", mapping, inferred
+
+
+def _package_of(text: str) -> str | None:
+    match = _PACKAGE.search(strip_comments_and_strings(text))
+    return match.group(1) if match else None
+
+
+_FUNC_MAIN = re.compile(r"^[ \t]*func[ \t]+main[ \t]*\(", re.M)
+
+
+def _build(sources: list[SourceFile], forced_imports: dict[str, list[str]] | None = None) -> Snippet:
+    packages = {p for p in (_package_of(s.text) for s in sources if not s.is_test) if p}
+    test_packages = {p for p in (_package_of(s.text) for s in sources if s.is_test) if p}
+    if len(packages) > 1:
+        raise SnippetError(
+            "these files declare different packages (" + ", ".join(sorted(packages)) + "); "
+            "a folder must hold one package."
+        )
+    package = next(iter(packages), None) or next(iter(p for p in test_packages if not p.endswith("_test")), "main")
+    files: dict[str, str] = {}
+    maps: dict[str, LineMap] = {}
+    all_imports: set[str] = set()
+    inferred_by_file: dict[str, list[str]] = {}
+    for index, source in enumerate(sources):
+        # Generated names differ from every display name, so a raw position
+        # (a line golab added) is never mistaken for one the user wrote.
+        base = os.path.basename(source.name)
+        stem = base[:-3] if base.endswith(".go") else base
+        if source.is_test and not stem.endswith("_test"):
+            stem += "_test"
+        base = f"golab{index}_{stem}.go"
+        forced = None if forced_imports is None else forced_imports.get(source.name, [])
+        text, mapping, inferred = _normalise(source, package, forced)
+        files[base] = text
+        maps[base] = LineMap(source.name, mapping)
+        inferred_by_file[source.name] = inferred
+        all_imports.update(path for _, path, _ in parse_imports(source.text))
+        all_imports.update(inferred)
+    added_main = False
+    if package == "main" and not any(_FUNC_MAIN.search(strip_comments_and_strings(s.text)) for s in sources if not s.is_test):
+        files[MAIN_FILE] = "package main\n\nfunc main() {}\n"
+        added_main = True
+    return Snippet(package, sources, files, maps, sorted(all_imports), inferred_by_file, added_main)
+
+
+def _looks_like_path(value: str) -> bool:
+    return "\n" not in value and len(value) < 4096 and (value.endswith(".go") or os.path.isdir(value) or os.path.exists(value))
+
+
+def _display_name(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+        return rel if not rel.startswith("..") else str(path)
+    except ValueError:
+        return str(path)
+
+
+def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[SourceFile]:
+    """The Go files at ``path`` (a file, or a folder's ``*.go``)."""
+    p = Path(path)
+    if not p.exists():
+        raise SnippetError(f"{path}: no such file or folder.")
+    if p.is_dir():
+        candidates = sorted(f for f in p.iterdir() if f.suffix == ".go" and f.is_file())
+        if not include_tests:
+            candidates = [f for f in candidates if not f.name.endswith("_test.go")]
+        if not candidates:
+            what = "Go files" if include_tests else "Go files (other than _test.go)"
+            raise SnippetError(f"{path}: the folder holds no {what}.")
+    else:
+        if p.suffix != ".go":
+            raise SnippetError(f"{path}: not a .go file. Give golab Go source, a .go file or a folder of them.")
+        candidates = [p]
+    sources = []
+    for f in candidates:
+        name = _display_name(f)
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            raise SnippetError(f"{name}: cannot read it ({exc.strerror}).") from None
+        sources.append(SourceFile(name, _check_text(name, data), f.name.endswith("_test.go")))
+    return sources
+
+
+def load(
+    source_or_path: str | os.PathLike,
+    *,
+    name: str = "snippet.go",
+    include_tests: bool = False,
+) -> Snippet:
+    """Normalise Go source text, a .go file or a package folder.
+
+    ``name`` is the file name reported for source text (a notebook cell is
+    ``cell.go``); files keep their own paths.  ``include_tests`` adds a
+    folder's ``_test.go`` files (benchmarks need them).
+    """
+    if isinstance(source_or_path, os.PathLike) or (
+        isinstance(source_or_path, str) and _looks_like_path(source_or_path)
+    ):
+        sources = read_sources(source_or_path, include_tests=include_tests)
+    elif isinstance(source_or_path, str):
+        data = source_or_path.encode("utf-8", "surrogateescape")
+        sources = [SourceFile(name, _check_text(name, data), name.endswith("_test.go"))]
+    elif isinstance(source_or_path, bytes):
+        sources = [SourceFile(name, _check_text(name, source_or_path), name.endswith("_test.go"))]
+    else:
+        raise SnippetError(f"expected Go source text or a path, got {type(source_or_path).__name__}.")
+    return _build(sources)
