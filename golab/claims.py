@@ -1,0 +1,228 @@
+"""Expectations written next to the code: what the compiler must say, and
+what the guide claims.
+
+What it does: reads expectation comments in Go files, in the style of Go's own
+compiler tests (``// ERROR "..."``) and ``analysistest`` (``// want "..."``):
+
+    x := 42 // guide "escapes to heap" want "moved to heap: x"
+    y := 7  // want !"heap"
+
+``want "REGEX"`` says a decision the pinned compiler reports on this line
+must match REGEX; ``want !"REGEX"`` says none may.  ``guide "TEXT"`` records
+what the guide claims for the line.  :func:`check` compiles the file (with
+``-m=2``, inlining on) and reports each ``want`` as holding or not, and each
+guide claim beside the compiler's actual words for that line, with a verdict:
+``agrees`` (same words), ``agrees, other words`` (same placement, the
+compiler words it differently), ``differs`` (the compiler puts it elsewhere)
+or ``unclear`` (a claim that names neither heap nor stack).
+
+What it reads: Go source text or paths (files, folders, recursively for
+``check_tree``).
+
+What it returns: :class:`CheckReport` with :class:`WantResult` and
+:class:`ClaimResult` rows; plain data with a text form and ``_repr_html_``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import os
+import re
+from pathlib import Path
+
+from .escape import EscapeReport, escape
+
+_COMMENT = re.compile(r"//\s*((?:guide|want)\b.*)$")
+_ITEM = re.compile(r'(guide|want)\s+((?:!?"(?:\\.|[^"\\])*"\s*)+)')
+_QUOTED = re.compile(r'(!?)"((?:\\.|[^"\\])*)"')
+
+
+@dataclasses.dataclass
+class Annotation:
+    file: str
+    line: int
+    kind: str  # "want" or "guide"
+    text: str  # regex (want) or claim (guide)
+    negated: bool = False
+
+
+def parse_annotations(text: str, file: str = "snippet.go") -> list[Annotation]:
+    """Every ``want`` / ``guide`` annotation in a Go source."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _COMMENT.search(line)
+        if not m:
+            continue
+        for item in _ITEM.finditer(m.group(1)):
+            for q in _QUOTED.finditer(item.group(2)):
+                value = q.group(2).replace('\\"', '"')
+                found.append(Annotation(file, number, item.group(1), value, q.group(1) == "!"))
+    return found
+
+
+def claimed_placement(claim: str) -> str | None:
+    """"heap", "stack" or None for a guide claim in plain words."""
+    lowered = claim.lower()
+    if "heap" in lowered or "escape" in lowered:
+        return "heap"
+    if "stack" in lowered:
+        return "stack"
+    return None
+
+
+@dataclasses.dataclass
+class WantResult:
+    annotation: Annotation
+    holds: bool
+    actual: list[str]  # the compiler's messages on that line
+
+    def __str__(self) -> str:
+        a = self.annotation
+        expect = ("no match for " if a.negated else "") + f'"{a.text}"'
+        state = "holds " if self.holds else "DIFFERS"
+        said = "; ".join(self.actual) or "(nothing on this line)"
+        return f"{a.file}:{a.line}: want {expect}: {state} — compiler: {said}"
+
+
+@dataclasses.dataclass
+class ClaimResult:
+    annotation: Annotation
+    verdict: str  # agrees | agrees, other words | differs | unclear
+    claimed: str | None  # heap / stack / None
+    actual_placement: str  # heap / stack
+    actual: list[str]  # the compiler's escape-related messages on the line
+
+    def __str__(self) -> str:
+        a = self.annotation
+        said = "; ".join(self.actual) or "nothing: it stays on the stack"
+        return f'{a.file}:{a.line}: guide "{a.text}" — compiler: {said} — {self.verdict}'
+
+
+@dataclasses.dataclass
+class CheckReport:
+    wants: list[WantResult]
+    claims: list[ClaimResult]
+    reports: dict[str, EscapeReport]  # file -> the escape report it was checked against
+    errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """Every ``want`` holds and everything compiled."""
+        return not self.errors and all(w.holds for w in self.wants)
+
+    def text(self) -> str:
+        lines = [str(w) for w in self.wants] + [str(c) for c in self.claims] + [f"error: {e}" for e in self.errors]
+        held = sum(w.holds for w in self.wants)
+        lines.append(
+            f"{held}/{len(self.wants)} wants hold; guide claims: "
+            + ", ".join(f"{sum(c.verdict == v for c in self.claims)} {v}" for v in ("agrees", "agrees, other words", "differs", "unclear"))
+        )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "wants": [
+                {**dataclasses.asdict(w.annotation), "holds": w.holds, "actual": w.actual} for w in self.wants
+            ],
+            "claims": [
+                {
+                    **dataclasses.asdict(c.annotation),
+                    "verdict": c.verdict,
+                    "claimed": c.claimed,
+                    "actual_placement": c.actual_placement,
+                    "actual": c.actual,
+                }
+                for c in self.claims
+            ],
+            "errors": self.errors,
+        }
+
+    def _repr_html_(self) -> str:
+        colours = {"agrees": "#12602b", "agrees, other words": "#8a6d00", "differs": "#a3160f", "unclear": "#666"}
+        rows = []
+        for c in self.claims:
+            rows.append(
+                f"<tr><td>{html.escape(os.path.basename(c.annotation.file))}:{c.annotation.line}</td>"
+                f"<td>{html.escape(c.annotation.text)}</td>"
+                f"<td><code>{html.escape('; '.join(c.actual) or 'nothing: stays on the stack')}</code></td>"
+                f'<td style="color:{colours[c.verdict]};font-weight:bold">{c.verdict}</td></tr>'
+            )
+        wants_ok = sum(w.holds for w in self.wants)
+        return (
+            '<table class="golab-claims"><thead><tr><th>line</th><th>the guide says</th>'
+            "<th>the compiler says</th><th>verdict</th></tr></thead><tbody>"
+            + "".join(rows)
+            + f"</tbody></table><p>{wants_ok}/{len(self.wants)} expectations (<code>want</code>) hold.</p>"
+            + "".join(f"<p style='color:#a3160f'>{html.escape(e)}</p>" for e in self.errors)
+        )
+
+
+def _messages(report: EscapeReport, file: str, line: int) -> list[str]:
+    return [d.message for d in report.on_line(line, file)]
+
+
+def judge_claim(annotation: Annotation, report: EscapeReport) -> ClaimResult:
+    """Compare one guide claim with what the compiler said on its line."""
+    decisions = report.on_line(annotation.line, annotation.file)
+    placement = "heap" if any(d.heap for d in decisions) else "stack"
+    actual = [d.message for d in decisions if d.kind not in ("can-inline", "cannot-inline", "inlining-call")]
+    claimed = claimed_placement(annotation.text)
+    if claimed is None:
+        verdict = "unclear"
+    elif claimed != placement:
+        verdict = "differs"
+    elif any(annotation.text.strip().lower() in m.lower() for m in actual):
+        verdict = "agrees"
+    else:
+        verdict = "agrees, other words"
+    return ClaimResult(annotation, verdict, claimed, placement, actual)
+
+
+def check_report(report: EscapeReport) -> CheckReport:
+    """Check the annotations in an already compiled report's sources."""
+    wants, claims = [], []
+    for file, text in report.sources.items():
+        for a in parse_annotations(text, file):
+            if a.kind == "want":
+                messages = _messages(report, file, a.line)
+                try:
+                    pattern = re.compile(a.text)
+                except re.error as exc:
+                    wants.append(WantResult(a, False, [f"bad regular expression: {exc}"]))
+                    continue
+                matched = any(pattern.search(m) for m in messages)
+                wants.append(WantResult(a, matched != a.negated, messages))
+            else:
+                claims.append(judge_claim(a, report))
+    errors = [str(e) for e in report.errors]
+    return CheckReport(wants, claims, {f: report for f in report.sources}, errors)
+
+
+def check(source_or_path, **kwargs) -> CheckReport:
+    """Compile (``-m=2``) and check every annotation in a snippet, file or folder."""
+    return check_report(escape(source_or_path, level=2, **kwargs))
+
+
+def go_dirs(root: str | os.PathLike) -> list[Path]:
+    """Folders under ``root`` (or ``root`` itself) that hold .go files."""
+    root = Path(root)
+    if root.is_file():
+        return [root]
+    return sorted({p.parent for p in root.rglob("*.go") if not any(part.startswith((".", "_")) for part in p.parts)})
+
+
+def check_tree(root: str | os.PathLike, **kwargs) -> CheckReport:
+    """Check every package folder below ``root``; one combined report."""
+    total = CheckReport([], [], {}, [])
+    for folder in go_dirs(root):
+        part = check(folder, **kwargs)
+        total.wants += part.wants
+        total.claims += part.claims
+        total.reports.update(part.reports)
+        total.errors += [f"{folder}: {e}" for e in part.errors]
+    return total
