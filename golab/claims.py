@@ -163,7 +163,12 @@ class CheckReport:
 
 
 def _messages(report: EscapeReport, file: str, line: int) -> list[str]:
-    return [d.message for d in report.on_line(line, file)]
+    """What the compiler printed for a line: its own decisions, and the
+    repeats the inliner printed there (folded into the callee's decision)."""
+    here = [d.message for d in report.on_line(line, file)]
+    prefix = f"{file}:{line}:"
+    repeated = [d.message for d in report.decisions if any(site.startswith(prefix) for site in d.inlined_at)]
+    return here + [m for m in repeated if m not in here]
 
 
 def judge_claim(annotation: Annotation, report: EscapeReport) -> ClaimResult:
@@ -176,6 +181,8 @@ def judge_claim(annotation: Annotation, report: EscapeReport) -> ClaimResult:
         verdict = "unclear"
     elif claimed != placement:
         verdict = "differs"
+    elif claimed == "stack" and not any(d.heap for d in decisions):
+        verdict = "agrees"  # the compiler is silent about what stays put
     elif any(annotation.text.strip().lower() in m.lower() for m in actual):
         verdict = "agrees"
     else:

@@ -1,0 +1,3 @@
+module golab.local/examples
+
+go 1.27
