@@ -1,0 +1,71 @@
+"""Shared fixtures: the real Go toolchain (never a mock), and a check that
+tests leave no golab temp folders and no child processes behind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "go_examples"
+
+
+@pytest.fixture(scope="session")
+def toolchain():
+    import golab
+
+    return golab.find_go()
+
+
+def golab_temp_dirs() -> set[str]:
+    from golab.toolchain import user_temp_root
+
+    root = Path(user_temp_root())
+    keep = {"importcfg", "go-build", "gopath"}
+    return {p.name for p in root.iterdir() if p.name not in keep}
+
+
+def child_processes() -> list[str]:
+    """Descendants of this test process still alive (from /proc)."""
+    me = os.getpid()
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        close = stat.rindex(")")
+        fields = stat[close + 2 :].split()
+        if fields[0] == "Z":
+            continue
+        parents[int(entry)] = int(fields[1])
+        names[int(entry)] = stat[stat.index("(") + 1 : close]
+    found = []
+    for pid in parents:
+        p = pid
+        while p in parents and p != me and p > 1:
+            p = parents[p]
+        if p == me and pid != me:
+            found.append(f"{pid}:{names[pid]}")
+    return found
+
+
+@pytest.fixture
+def no_leaks():
+    """Fails the test if it leaves a golab temp dir or a child process."""
+    before = golab_temp_dirs()
+    yield
+    import time
+
+    for _ in range(50):  # killed groups take a moment to be reaped
+        left = child_processes()
+        if not left:
+            break
+        time.sleep(0.1)
+    assert not child_processes(), f"child processes left running: {child_processes()}"
+    assert golab_temp_dirs() - before == set(), f"temp dirs left: {golab_temp_dirs() - before}"
