@@ -22,3 +22,21 @@ __all__ = [
     "find_go",
     "load",
 ]
+
+# ---- program runs, exercises, widgets and the IPython extension
+from .runner import Panic, RunReport, run_program as run  # noqa: E402
+
+__all__ += ["Panic", "RunReport", "run"]
+
+
+def load_ipython_extension(ipython):  # `%load_ext golab`
+    """Register golab's cell magics (%%go_escape, %%go_bench, %%go_run, %%go_frames)."""
+    from .magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .magics import unload_ipython_extension as _unload
+
+    _unload(ipython)
