@@ -88,3 +88,35 @@ def run_html(report: "RunReport") -> str:
     if report.cut_note:
         parts.append(f'<div style="color:#8a4b00">{html.escape(report.cut_note)}</div>')
     return '<div class="golab-run">' + "".join(parts) + "</div>"
+
+
+class Notice:
+    """A message for the learner (an error, a status): HTML and plain text.
+
+    Returned by the magics and shown by the widgets instead of a traceback.
+    ``kind`` is ok, bad, warn or info; ``error`` keeps the exception, if any.
+    """
+
+    def __init__(self, kind: str, text: str, error: BaseException | None = None) -> None:
+        self.kind = kind
+        self.text = text
+        self.error = error
+
+    @classmethod
+    def from_error(cls, exc: BaseException, what: str = "") -> "Notice":
+        from .toolchain import GolabError
+
+        lead = f"{what} failed: " if what else ""
+        # golab's own errors carry a message written for the learner; others get their type
+        body = str(exc) if isinstance(exc, (GolabError, ValueError)) else f"{type(exc).__name__}: {exc}"
+        return cls("bad", f"{lead}{body}", exc)
+
+    @property
+    def ok(self) -> bool:
+        return self.kind != "bad"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return box(self.kind, html.escape(self.text).replace("\n", "<br>"), cls="golab-notice")

@@ -1,0 +1,208 @@
+"""IPython cell magics: ``%%go_escape``, ``%%go_run``, ``%%go_bench``, ``%%go_frames``.
+
+What it does: ``%load_ext golab`` registers the magics.  Each one hands the
+cell body to an analyser (:func:`golab.escape`, :func:`golab.run`,
+:mod:`golab.bench`, :mod:`golab.frames`), displays the result object (its
+``_repr_html_`` in JupyterLab, its ``__repr__`` as plain text) and returns
+it, so the cell's value is the result: the next cell can assert on ``_``
+or on ``_golab`` (the magics also store the last result there) when nbval
+re-runs the notebook.  A learner's mistake (compile error, panic, endless
+loop, bad flag) is shown as a message at the learner's line, never as a
+Python traceback; the kernel survives and the next run works.
+
+What it reads: the magic's arguments and the cell body.
+
+What it returns: the analyser's result, or a :class:`~golab.render_widgets.Notice`
+for an error.  It never runs ``go`` itself.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .render_widgets import Notice
+from .toolchain import GolabError
+
+MAGICS = ("go_escape", "go_run", "go_bench", "go_frames")
+
+
+class _UsageError(ValueError):
+    """Bad magic arguments (shown as a message, not a traceback)."""
+
+
+def _parse(fn, line: str):
+    """parse_argstring, but a bad flag becomes a message, not a SystemExit/traceback."""
+    try:
+        return parse_argstring(fn, line)
+    except SystemExit as exc:  # argparse exits on --help and on errors
+        raise _UsageError(f"%%{fn.__name__} {line}: bad arguments (see %%{fn.__name__}? for the options)") from exc
+    except Exception as exc:  # UsageError from IPython's argparse wrapper
+        raise _UsageError(f"%%{fn.__name__} {line}: {exc}") from exc
+
+
+@magics_class
+class GolabMagics(Magics):
+    """Go memory-management magics: the real Go compiler on the cell body."""
+
+    def _finish(self, result):
+        """Store and return the result; IPython displays the returned value."""
+        self.shell.user_ns["_golab"] = result
+        return result
+
+    def _fail(self, exc: BaseException, what: str):
+        notice = Notice.from_error(exc, what)
+        self.shell.user_ns["_golab"] = notice
+        return notice
+
+    # ---------------------------------------------------------------- escape
+    @magic_arguments()
+    @argument("-m", type=int, default=1, choices=(1, 2), help="1 for -m, 2 for -m=2 (adds why: the flow)")
+    @argument("-l", action="store_true", help="disable inlining (-l)")
+    @argument("--name", default="cell.go", help="file name shown for the cell")
+    @argument("--no-inlining", action="store_true", help="hide can-inline / inlining-call notes")
+    @argument("--timeout", type=float, default=None, help="compile time limit in seconds")
+    @cell_magic
+    def go_escape(self, line, cell):
+        """Show what the compiler decides for the cell: stack or heap, and why."""
+        from .escape import escape
+
+        try:
+            args = _parse(self.go_escape, line)
+            report = escape(cell, level=args.m, inline=not args.l, name=args.name, timeout=args.timeout)
+        except (GolabError, _UsageError) as exc:
+            return self._fail(exc, "escape analysis")
+        if args.no_inlining:
+            report = _NoInlineView(report)
+        return self._finish(report)
+
+    # ---------------------------------------------------------------- run
+    @magic_arguments()
+    @argument("--timeout", type=float, default=None, help="seconds the program may run (default 10)")
+    @argument("--max-memory", type=int, default=None, help="memory cap in MiB (at least 768)")
+    @argument("--max-output", type=int, default=None, help="bytes of output kept per stream")
+    @argument("--name", default="main.go", help="file name shown for the cell")
+    @argument("args", nargs="*", help="arguments passed to the program")
+    @cell_magic
+    def go_run(self, line, cell):
+        """Build the cell as a program and run it (stdout, panics, exit status)."""
+        from .runner import run_program
+
+        try:
+            args = _parse(self.go_run, line)
+            report = run_program(
+                cell,
+                args=args.args,
+                timeout=args.timeout,
+                max_memory=None if args.max_memory is None else args.max_memory << 20,
+                max_output=args.max_output,
+                name=args.name,
+            )
+        except (GolabError, _UsageError) as exc:
+            return self._fail(exc, "running the program")
+        return self._finish(report)
+
+    # ---------------------------------------------------------------- bench
+    @magic_arguments()
+    @argument("--count", type=int, default=5, help="runs of each benchmark (go test -count)")
+    @argument("--benchtime", default="1s", help="go test -benchtime (1s, 200x, ...)")
+    @argument("--pattern", default=".", help="go test -bench regexp: which benchmarks")
+    @argument("--timeout", type=float, default=None, help="time limit in seconds for the whole run")
+    @argument("--name", default="cell_test.go", help="file name shown for the cell")
+    @argument("--quiet", action="store_true", help="no progress display")
+    @cell_magic
+    def go_bench(self, line, cell):
+        """Run the cell's Benchmark functions with -benchmem and show the summary."""
+        try:
+            args = _parse(self.go_bench, line)
+            from . import _measure
+
+            progress = None if args.quiet else _TextProgress()
+            result = _measure.bench(
+                cell,
+                count=args.count,
+                benchtime=args.benchtime,
+                pattern=args.pattern,
+                timeout=args.timeout,
+                name=args.name,
+                progress=progress,
+            )
+            if progress is not None:
+                progress.done(result)
+        except (GolabError, _UsageError, ImportError) as exc:
+            return self._fail(exc, "the benchmark")
+        return self._finish(result)
+
+    # ---------------------------------------------------------------- frames
+    @magic_arguments()
+    @argument("--name", default="cell.go", help="file name shown for the cell")
+    @argument("-l", action="store_true", help="disable inlining (-l)")
+    @argument("--timeout", type=float, default=None, help="compile time limit in seconds")
+    @cell_magic
+    def go_frames(self, line, cell):
+        """Show each function's stack frame size (from the compiler's assembly)."""
+        try:
+            args = _parse(self.go_frames, line)
+            from . import _measure
+
+            result = _measure.frames(cell, name=args.name, inline=not args.l, timeout=args.timeout)
+        except (GolabError, _UsageError, ImportError) as exc:
+            return self._fail(exc, "stack frames")
+        return self._finish(result)
+
+
+class _NoInlineView:
+    """An EscapeReport shown without inlining notes (same data otherwise)."""
+
+    def __init__(self, report):
+        self._report = report
+
+    def __getattr__(self, name):
+        return getattr(self._report, name)
+
+    def __repr__(self) -> str:
+        return repr(self._report)
+
+    def _repr_html_(self) -> str:
+        from .render import escape_html
+
+        return escape_html(self._report, show_inlining=False)
+
+
+class _TextProgress:
+    """Progress of a benchmark run as one display that updates in place."""
+
+    def __init__(self) -> None:
+        from IPython.display import display
+
+        self._handle = display(Notice("info", "benchmark: starting (building the test binary)"), display_id=True)
+        self._last = -1
+
+    def __call__(self, *event) -> None:
+        from . import _measure
+
+        text, pct = _measure.describe_progress(*event)
+        if pct == self._last:
+            return
+        self._last = pct
+        if self._handle is not None:
+            self._handle.update(Notice("info", text))
+
+    def done(self, result) -> None:
+        if self._handle is not None:
+            self._handle.update(Notice("ok", "benchmark: finished"))
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(GolabMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    # IPython has no unregister; re-loading registers the same names again
+    pass
+
+
+def split_args(line: str) -> list[str]:  # for tests and callers that build lines
+    return shlex.split(line)

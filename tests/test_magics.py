@@ -1,0 +1,104 @@
+"""%load_ext golab and the cell magics, in a real IPython shell with real Go."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.testing.globalipapp import start_ipython
+
+import golab
+from golab.render_widgets import Notice
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "golab")
+    return shell
+
+
+def run_cell(ip, text):
+    """Run a cell as the kernel would; return (result, error) like nbval sees it."""
+    res = ip.run_cell(text, store_history=False)
+    return res.result, res.error_in_exec or res.error_before_exec
+
+
+def test_magics_are_registered(ip):
+    cell = ip.magics_manager.magics["cell"]
+    for name in ("go_escape", "go_run", "go_bench", "go_frames"):
+        assert name in cell, f"%%{name} is not registered"
+    # an unknown magic must not be mistaken for ours
+    assert "go_nope" not in cell
+
+
+def test_go_escape_returns_report_and_stores_it(ip):
+    body = "func newInt() *int {\n\tx := 42\n\treturn &x\n}\n"
+    result, error = run_cell(ip, "%%go_escape -m 2\n" + body)
+    assert error is None
+    assert isinstance(result, golab.EscapeReport)
+    assert ip.user_ns["_golab"] is result
+    assert result.level == 2 and result.placement(2) == "heap"
+    assert [d.message for d in result.heap()] == ["moved to heap: x"]
+    assert result.heap()[0].flow  # -m=2 explains why
+    assert "cell.go" in result.sources
+    assert "moved to heap: x" in result._repr_html_()
+
+
+def test_go_escape_flags(ip):
+    body = "func id(p *int) *int {\n\treturn p\n}\n"
+    result, _ = run_cell(ip, "%%go_escape -l --name lesson.go\n" + body)
+    assert result.inline is False and "lesson.go" in result.sources
+    assert not result.of_kind("can-inline")
+    result, _ = run_cell(ip, "%%go_escape --no-inlining\n" + body)
+    assert "can inline" not in result._repr_html_()
+    assert "leaks" in result._repr_html_()
+
+
+def test_go_escape_syntax_error_at_learners_line(ip):
+    result, error = run_cell(ip, "%%go_escape\nfunc f() {\n\tx := \n}\n")
+    assert error is None  # no Python traceback
+    assert result.errors and result.errors[0].file == "cell.go" and result.errors[0].line == 3
+    assert "cell.go:3" in result._repr_html_()
+
+
+def test_bad_arguments_are_a_message(ip):
+    result, error = run_cell(ip, "%%go_escape -m 3\nfunc f() {}\n")
+    assert error is None
+    assert isinstance(result, Notice) and not result.ok
+    assert "invalid choice: 3" in repr(result)
+    assert "golab-notice" in result._repr_html_()
+
+
+def test_go_run_prints_program_output(ip):
+    result, error = run_cell(ip, '%%go_run\nfunc main() {\n\tfmt.Println("hi from Go")\n}\n')
+    assert error is None and result.ok and result.stdout == "hi from Go\n"
+    assert repr(result) == "<RunReport go1.27.3: ok, exit status 0>"
+
+
+def test_go_run_passes_args(ip):
+    result, _ = run_cell(ip, '%%go_run one two\nfunc main() {\n\tfmt.Println(len(os.Args))\n}\n')
+    assert result.stdout == "3\n"
+
+
+def test_go_run_compile_error_panic_timeout_then_fine(ip):
+    result, error = run_cell(ip, "%%go_run\nfunc main() {\n\tfmt.Println(undefinedName)\n}\n")
+    assert error is None and result.status == "compile-error"
+    assert (result.errors[0].file, result.errors[0].line) == ("main.go", 2)
+    assert "undefined: undefinedName" in result._repr_html_()
+
+    result, error = run_cell(ip, '%%go_run\nfunc main() {\n\tvar m map[string]int\n\tm["a"] = 1\n}\n')
+    assert error is None and result.status == "panic"
+    assert result.panic.line == 3 and "nil map" in result.panic.message
+    assert "panicked at main.go:3" in result._repr_html_()
+
+    result, error = run_cell(ip, "%%go_run --timeout 3\nfunc main() {\n\tfor {\n\t}\n}\n")
+    assert error is None and result.status == "timeout"
+    assert "after 3 s" in result._repr_html_()
+
+    result, error = run_cell(ip, '%%go_run\nfunc main() {\n\tfmt.Println("fine again")\n}\n')
+    assert error is None and result.ok and result.stdout == "fine again\n"
+
+
+def test_go_run_bad_input_is_a_notice(ip):
+    result, error = run_cell(ip, '%%go_run\nimport "github.com/x/y"\nfunc main() {}\n')
+    assert error is None and isinstance(result, Notice)
+    assert "offline" in result.text
