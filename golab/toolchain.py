@@ -389,7 +389,7 @@ def run(
     try:
         while True:
             try:
-                proc.wait(timeout=0.05)
+                proc.wait(timeout=max(0.0, min(0.05, deadline - time.monotonic())))
                 break
             except subprocess.TimeoutExpired:
                 if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
