@@ -40,3 +40,11 @@ def unload_ipython_extension(ipython):
     from .magics import unload_ipython_extension as _unload
 
     _unload(ipython)
+
+
+def __getattr__(name):  # widgets import ipywidgets: load them only when asked
+    if name in ("stack_or_heap", "allocs_per_op", "escape_explorer", "benchmark_lab", "compare", "Grade"):
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'golab' has no attribute {name!r}")
