@@ -127,6 +127,12 @@ class RunReport:
                 "several hundred MiB of address space before main runs. Use max_memory of at "
                 "least 768 MiB (the cap limits address space, not memory in use)."
             )
+        if status == "out-of-memory" and ("runtime.copystack" in self.stderr or "stack overflow" in self.stderr):
+            where = f" (at {self.panic.position})" if self.panic and self.panic.position else ""
+            return (
+                f"The goroutine's stack grew until memory ran out{where}: a recursion that never "
+                "stops. Each call adds a frame; give the recursion a base case."
+            )
         if status == "out-of-memory":
             cap = f" of {self.max_memory / 1024**2:.0f} MiB" if self.max_memory else ""
             return (

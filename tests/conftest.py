@@ -56,15 +56,18 @@ def child_processes() -> list[str]:
 
 
 @pytest.fixture
-def no_leaks():
-    """Fails the test if it leaves a golab temp dir or a child process."""
+def no_leaks(tmp_path_factory, monkeypatch):
+    """Fails the test if it leaves a golab temp dir or a child process.
+
+    golab's temp root is private to the test (GOLAB_TMPDIR), so other
+    processes using golab at the same time cannot blur the count."""
+    monkeypatch.setenv("GOLAB_TMPDIR", str(tmp_path_factory.mktemp("golab-tmp")))
     before = golab_temp_dirs()
     yield
     import time
 
     for _ in range(50):  # killed groups take a moment to be reaped
-        left = child_processes()
-        if not left:
+        if not child_processes():
             break
         time.sleep(0.1)
     assert not child_processes(), f"child processes left running: {child_processes()}"
