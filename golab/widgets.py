@@ -321,3 +321,279 @@ class EscapeExplorer(W.VBox):
 def escape_explorer(cases: dict[str, str] | None = None) -> EscapeExplorer:
     """An escape explorer over ``cases`` ({title: Go source or path}); default: the guide's examples."""
     return EscapeExplorer(cases)
+
+
+# ---------------------------------------------------------------- benchmark lab
+
+_BENCH_FUNC = re.compile(r"^func[ \t]+(Benchmark[A-Z_0-9]\w*)[ \t]*\([ \t]*\w+[ \t]+\*testing\.B[ \t]*\)", re.M)
+
+
+def benchmark_names(source_or_path) -> list[str]:
+    """Benchmark functions declared in the source (read from the text, nothing runs)."""
+    from .snippet import load
+
+    snippet = load(source_or_path, name="cell_test.go", include_tests=True)
+    names: list[str] = []
+    for s in snippet.sources:
+        for m in _BENCH_FUNC.finditer(s.text):
+            if m.group(1) not in names:
+                names.append(m.group(1))
+    return names
+
+
+def _pattern(names: list[str]) -> str:
+    return "^(" + "|".join(re.escape(n) for n in names) + ")$"
+
+
+class BenchmarkLab(W.VBox):
+    """Pick benchmarks, count and benchtime; Run measures them in a background thread.
+
+    While a run is going the Run button reads "Cancel": a click cancels it
+    (the benchmark's cancel Event), so runs never overlap.  ``runs_started``
+    counts the runs this panel started (tests assert on it).
+    """
+
+    def __init__(self, source_or_path, *, count: int = 5, benchtime: str = "1s", timeout: float | None = None,
+                 name: str = "cell_test.go") -> None:
+        self.source, self.name, self.timeout = source_or_path, name, timeout
+        names = benchmark_names(source_or_path)
+        if not names:
+            raise GolabError("no benchmarks found: declare func BenchmarkX(b *testing.B) in the source (a _test.go file in a folder)")
+        self.benchmarks = W.SelectMultiple(options=names, value=tuple(names), description="benchmarks", rows=min(6, len(names)))
+        self.count = W.BoundedIntText(value=count, min=1, max=50, description="count")
+        self.benchtime = W.Text(value=benchtime, description="benchtime", placeholder="1s, 200x, ...")
+        self.run = W.Button(description="Run", button_style="primary", icon="play")
+        self.progress = W.IntProgress(value=0, min=0, max=100, description="", bar_style="info")
+        self.status = W.HTML(_status("info", "Pick benchmarks and press Run."))
+        self.chart = W.Output()
+        self.verdict = W.HTML("")
+        self.result = None
+        self.error: BaseException | None = None
+        self.runs_started = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._cancel: threading.Event | None = None
+        self.run.on_click(lambda _b: self.click())
+        controls = W.HBox([self.benchmarks, W.VBox([self.count, self.benchtime, W.HBox([self.run, self.progress])])])
+        super().__init__([controls, self.status, self.chart, self.verdict])
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def click(self) -> None:
+        """What the Run/Cancel button does."""
+        with self._lock:
+            if self.running:
+                if self._cancel is not None and not self._cancel.is_set():
+                    self._cancel.set()
+                    self.status.value = _status("warn", "Cancelling the run… (a second click does not start another run)")
+                return
+            names = list(self.benchmarks.value)
+            if not names:
+                self.status.value = _status("warn", "Select at least one benchmark.")
+                return
+            self._cancel = threading.Event()
+            self.runs_started += 1
+            self.run.description, self.run.button_style, self.run.icon = "Cancel", "warning", "stop"
+            self.progress.value, self.progress.bar_style = 0, "info"
+            self.status.value = _status("info", f"Running {len(names)} benchmark(s) × {self.count.value}… (click Cancel to stop)")
+            self._thread = threading.Thread(target=self._work, args=(names, self._cancel), daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _on_progress(self, *event) -> None:
+        from . import _measure
+
+        _text, pct = _measure.describe_progress(*event)
+        self.progress.value = max(self.progress.value, min(100, pct))
+
+    def _work(self, names: list[str], cancel: threading.Event) -> None:
+        from . import _measure
+
+        self.error = None
+        try:
+            result = _measure.bench(
+                self.source, pattern=_pattern(names), count=self.count.value, benchtime=self.benchtime.value.strip(),
+                timeout=self.timeout, name=self.name, progress=self._on_progress, cancel=cancel,
+            )
+            if cancel.is_set():
+                self.status.value = _status("warn", "Cancelled: no result. Press Run to measure again.")
+                self.progress.bar_style = "warning"
+                return
+            self.result = result
+            self.progress.value, self.progress.bar_style = 100, "success"
+            self.status.value = _status("ok", _measure.bench_status(result))
+            self.verdict.value = _measure.bench_verdict_html(result)
+            self.chart.clear_output()
+            fig = _measure.bench_figure(result)
+            if fig is not None:
+                self.chart.append_display_data(fig)
+        except (GolabError, ValueError) as exc:
+            self.error = exc
+            self.progress.bar_style = "danger"
+            self.status.value = error_html(exc)
+        except Exception as exc:  # never leave the panel stuck in "Cancel"
+            self.error = exc
+            self.progress.bar_style = "danger"
+            self.status.value = error_html(exc)
+        finally:
+            self.run.description, self.run.button_style, self.run.icon = "Run", "primary", "play"
+
+
+def benchmark_lab(source_or_path, *, count: int = 5, benchtime: str = "1s", timeout: float | None = None,
+                  name: str = "cell_test.go") -> BenchmarkLab:
+    """A benchmark panel for the ``Benchmark*`` functions in ``source_or_path``."""
+    return BenchmarkLab(source_or_path, count=count, benchtime=benchtime, timeout=timeout, name=name)
+
+
+# ---------------------------------------------------------------- allocs/op exercise
+
+
+class AllocsPerOp(Exercise):
+    """"How many allocations per operation?" graded against a real benchmark run."""
+
+    background = True
+
+    def __init__(self, source, benchmark: str, *, benchtime: str = "200x", count: int = 1,
+                 timeout: float | None = None, name: str = "exercise_test.go") -> None:
+        self.source, self.benchmark, self.benchtime, self.count = source, benchmark, benchtime, count
+        self.timeout, self.name = timeout, name
+        if benchmark not in benchmark_names(source):
+            raise ValueError(f"{benchmark} is not a benchmark in the source (found: {', '.join(benchmark_names(source)) or 'none'})")
+        self.question = f"How many heap allocations per operation (allocs/op) does {benchmark} make?"
+
+    def _measure(self):
+        from . import _measure
+
+        return _measure.bench(self.source, pattern=_pattern([self.benchmark]), count=self.count,
+                              benchtime=self.benchtime, timeout=self.timeout, name=self.name)
+
+    def truth(self) -> int:
+        from . import _measure
+
+        return _measure.allocs_per_op(self._measure(), self.benchmark)
+
+    def grade(self, answer) -> Grade:
+        from . import _measure
+
+        try:
+            value = int(answer)
+        except (TypeError, ValueError):
+            raise ValueError(f"answer a whole number of allocations, not {answer!r}") from None
+        result = self._measure()
+        truth = _measure.allocs_per_op(result, self.benchmark)
+        bytes_op = _measure.bytes_per_op(result, self.benchmark)
+        explanation = (
+            f"go test -bench {self.benchmark} -benchmem ({self.benchtime}) measured {truth} allocs/op"
+            + (f" and {bytes_op} B/op" if bytes_op is not None else "")
+            + "."
+            + (" No heap allocation at all: everything stayed on the stack." if truth == 0 else "")
+        )
+        return Grade(self.question, value, truth, value == truth, explanation)
+
+    def question_html(self) -> str:
+        return f"<div><b>Predict:</b> how many heap allocations per operation (allocs/op) does <code>{html.escape(self.benchmark)}</code> make?</div>"
+
+
+def allocs_per_op(source, benchmark: str, **kwargs) -> AllocsPerOp:
+    """A "how many allocs/op?" exercise for ``benchmark`` in ``source`` (a folder with _test.go, or text).
+
+    >>> ex = allocs_per_op("../go_examples/points", benchmark="BenchmarkHeapAlloc")
+    >>> ex.grade(1)               # runs the benchmark (200x) and compares
+    """
+    return AllocsPerOp(source, benchmark, **kwargs)
+
+
+# ---------------------------------------------------------------- before/after comparer
+
+
+class Compare(W.VBox):
+    """Side-by-side escape decisions of two variants, and a benchmark comparison on demand."""
+
+    def __init__(self, before, after, *, labels=("before", "after"), before_bench: str | None = None,
+                 after_bench: str | None = None, bench_source=None, count: int = 5, benchtime: str = "200x",
+                 level: int = 1, timeout: float | None = None) -> None:
+        self.before, self.after, self.labels = before, after, tuple(labels)
+        self.before_bench, self.after_bench = before_bench, after_bench
+        self.bench_source = bench_source
+        self.count, self.benchtime, self.timeout = count, benchtime, timeout
+        self.before_report = escape(before, level=level, name=f"{labels[0]}.go")
+        self.after_report = escape(after, level=level, name=f"{labels[1]}.go")
+        self.escape_view = W.HTML(self._escape_html())
+        self.run = W.Button(description="Compare benchmarks", button_style="primary", icon="play")
+        self.status = W.HTML("")
+        self.verdict = W.HTML("")
+        self.chart = W.Output()
+        self.comparison = None
+        self.runs_started = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.run.on_click(lambda _b: self.click())
+        super().__init__([self.escape_view, W.HBox([self.run]), self.status, self.verdict, self.chart])
+
+    @property
+    def heap_before(self) -> int:
+        return len(self.before_report.heap())
+
+    @property
+    def heap_after(self) -> int:
+        return len(self.after_report.heap())
+
+    def escape_summary(self) -> str:
+        """Deterministic one-liner for nbval."""
+        a, b = self.labels
+        return f"heap decisions: {self.heap_before} {a}, {self.heap_after} {b}"
+
+    def _escape_html(self) -> str:
+        cols = []
+        for label, report in zip(self.labels, (self.before_report, self.after_report)):
+            cols.append(
+                f'<div style="flex:1;min-width:0"><div style="font-weight:bold">{html.escape(label)}: '
+                f'{len(report.heap())} heap</div>{escape_html(report, show_inlining=False, show_flow=True)}</div>'
+            )
+        return f'<div class="golab-compare" style="display:flex;gap:12px">{"".join(cols)}</div>'
+
+    def click(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                self.status.value = _status("warn", "A comparison is already running; wait for it to finish.")
+                return
+            self.runs_started += 1
+            self.run.disabled = True
+            self.status.value = _status("info", "Running both benchmarks…")
+            self._thread = threading.Thread(target=self._work, daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _work(self) -> None:
+        from . import _measure
+
+        try:
+            sides = []
+            for src, bench_name in ((self.bench_source or self.before, self.before_bench),
+                                    (self.bench_source or self.after, self.after_bench)):
+                sides.append(_measure.bench(src, pattern=_pattern([bench_name]) if bench_name else ".",
+                                            count=self.count, benchtime=self.benchtime, timeout=self.timeout))
+            self.comparison = _measure.compare(*sides)
+            self.verdict.value = _measure.bench_verdict_html(self.comparison)
+            self.status.value = _status("ok", "Done.")
+        except Exception as exc:  # shown, never a traceback
+            self.status.value = error_html(exc)
+        finally:
+            self.run.disabled = False
+
+
+def compare(before, after, **kwargs) -> Compare:
+    """Before/after comparer: escape decisions side by side, benchmarks on click.
+
+    ``before_bench`` / ``after_bench`` name the benchmark of each side (both may
+    live in one ``bench_source`` folder, e.g. BuildList vs BuildListOptimized).
+    """
+    return Compare(before, after, **kwargs)

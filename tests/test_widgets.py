@@ -114,3 +114,87 @@ def test_escape_explorer_custom_cases_and_broken_case():
 def test_escape_explorer_bad_input_is_message():
     e = escape_explorer({"empty": "// nothing here\n"})
     assert isinstance(e.report, Notice) and "empty" in e.view.value
+
+
+# ---------------------------------------------------------------- benchmark lab, allocs/op, compare
+
+from golab.widgets import allocs_per_op, benchmark_lab, benchmark_names, compare  # noqa: E402
+
+POINTS = str(ROOT / "go_examples" / "points")
+PREALLOC = str(ROOT / "go_examples" / "prealloc")
+
+
+def test_benchmark_names_read_from_source():
+    assert benchmark_names(POINTS) == ["BenchmarkStackAlloc", "BenchmarkHeapAlloc"]
+
+
+def test_lab_without_benchmarks_is_an_error():
+    with pytest.raises(Exception, match="no benchmarks found"):
+        benchmark_lab("func f() {}\n")
+
+
+def test_allocs_exercise_rejects_unknown_benchmark():
+    with pytest.raises(ValueError, match="BenchmarkNope is not a benchmark"):
+        allocs_per_op(POINTS, benchmark="BenchmarkNope")
+
+
+def test_compare_escape_side_by_side():
+    before = "func newInt() *int {\n\tx := 42\n\treturn &x\n}\n"
+    after = "func newInt() int {\n\tx := 42\n\treturn x\n}\n"
+    c = compare(before, after)
+    assert (c.heap_before, c.heap_after) == (1, 0)
+    assert c.escape_summary() == "heap decisions: 1 before, 0 after"
+    assert "before: 1 heap" in c.escape_view.value and "after: 0 heap" in c.escape_view.value
+    assert "moved to heap: x" in c.escape_view.value
+
+
+
+
+def _needs_bench():
+    try:
+        import golab.bench  # noqa: F401
+    except ImportError:
+        pytest.skip("golab.bench is not available in this checkout")
+
+
+@pytest.mark.slow
+def test_lab_runs_once_on_double_click_and_shows_result():
+    _needs_bench()
+    lab = benchmark_lab(POINTS, count=3, benchtime="200x")
+    lab.run.click()
+    assert lab.run.description == "Cancel"
+    lab.run.click()  # second click while running: cancels, never a second run
+    lab.wait(120)
+    assert lab.runs_started == 1 and not lab.running
+    assert lab.run.description == "Run"
+    assert "Cancel" in lab.status.value or lab.result is not None
+
+
+@pytest.mark.slow
+def test_lab_full_run_then_error_then_fine():
+    _needs_bench()
+    lab = benchmark_lab(POINTS, count=3, benchtime="200x")
+    lab.benchmarks.value = ("BenchmarkHeapAlloc",)
+    lab.run.click()
+    lab.wait(120)
+    assert lab.error is None, lab.status.value
+    assert lab.progress.value == 100 and lab.progress.bar_style == "success"
+    assert lab.chart.outputs, "no chart"
+    lab.benchtime.value = "not-a-duration"
+    lab.run.click()
+    lab.wait(120)
+    assert lab.error is not None and "golab-error" in lab.status.value
+    lab.benchtime.value = "200x"
+    lab.run.click()
+    lab.wait(120)
+    assert lab.error is None and lab.runs_started == 3
+
+
+@pytest.mark.slow
+def test_allocs_per_op_graded_by_real_benchmark():
+    _needs_bench()
+    ex = allocs_per_op(PREALLOC, benchmark="BenchmarkBuildListOptimized")
+    g = ex.grade(1)
+    assert g.truth == ex.truth()
+    assert g.correct == (g.truth == 1)
+    assert "allocs/op" in g.explanation
