@@ -83,6 +83,11 @@ class Decision:
         return self.kind in HEAP_KINDS
 
     @property
+    def why(self) -> str:
+        """The flow in one plain sentence ("" without flow, i.e. at level 1)."""
+        return explain_flow(self.flow)
+
+    @property
     def position(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
@@ -104,10 +109,81 @@ class Decision:
             d["cost"] = self.cost
         if self.reason:
             d["reason"] = self.reason
+        if self.flow:
+            d["why"] = self.why
         return d
 
     def __str__(self) -> str:
         return f"{self.position}: {self.message}"
+
+
+# Reason tags the compiler's flow steps end with, "from EXPR (TAG)", in words.
+REASONS = {
+    "address-of": "its address is taken",
+    "return": "it is returned to the caller",
+    "assign": "it is assigned",
+    "assign-pair": "it is assigned",
+    "spill": "it is stored in a temporary",
+    "slice-literal-element": "it is put in a slice literal",
+    "call parameter": "it is passed to a function whose parameter leaks",
+    "captured by a closure": "a closure captures it",
+    "reference": "the closure refers to it",
+    "too large for stack": "it is too large for the stack (over the compiler's size limit)",
+    "interface-converted": "it is converted to an interface",
+    "non-constant size": "its size is only known at run time",
+    "go func": "a goroutine uses it",
+    "defer func": "a deferred call uses it",
+    "star-dot-equals": "it is stored through a pointer",
+    "star-equals": "it is stored through a pointer",
+    "dot-equals": "it is stored in a field",
+    "key of map put": "it is used as a map key",
+    "value of map put": "it is stored as a map value",
+    "appended to slice": "it is appended to a slice",
+    "appendee slice": "the slice it is appended to escapes",
+    "array-element": "it is stored in an array",
+    "struct literal element": "it is stored in a struct literal",
+    "map literal key": "it is used as a map-literal key",
+    "map literal value": "it is stored as a map-literal value",
+}
+PLUMBING = {"spill", "assign", "assign-pair", "reference"}  # steps that only move a value along
+_STEP_REASON = re.compile(r"^from (?P<expr>.*) \((?P<tag>[^()]+)\)(?: at \S+)?$")
+_STEP_SINK = re.compile(r"^flow: (?P<sink>.+?) ← ")
+
+
+def explain_flow(flow: list[str]) -> str:
+    """The flow chain in one plain sentence: why the value ends up where it does."""
+    reasons: list[str] = []
+    plumbing: list[str] = []
+    for step in flow:
+        m = _STEP_REASON.match(step)
+        if not m:
+            continue
+        tag, expr = m.group("tag"), m.group("expr")
+        phrase = REASONS.get(tag, tag)
+        if tag == "call parameter":
+            callee = expr.split("(", 1)[0]
+            phrase = f"it is passed to {callee}, which keeps it" if callee else phrase
+        elif tag == "slice-literal-element" and expr == "... argument":
+            phrase = "it is packed into the ... arguments of a variadic call"
+        target = plumbing if tag in PLUMBING else reasons
+        if phrase not in target:
+            target.append(phrase)
+    reasons = reasons or plumbing
+    sinks = [m.group("sink") for m in map(_STEP_SINK.match, flow) if m]
+    if not reasons and not sinks:
+        return ""
+    end = sinks[-1] if sinks else ""
+    if end.startswith("~r"):
+        where = "so it must outlive the function: the caller gets it"
+    elif end == "{heap}":
+        where = "so it reaches the heap"
+    elif end.startswith("{storage for ") and end.endswith("}"):
+        where = f"so it lives as long as the {end[len('{storage for '):-1]}"
+    else:
+        where = f"so it flows to {end}" if end else ""
+    sentence = "; ".join(reasons)
+    sentence = sentence[:1].upper() + sentence[1:]
+    return f"{sentence}{', ' + where if where else ''}."
 
 
 def classify(message: str) -> tuple[str, str, dict]:

@@ -107,7 +107,8 @@ def _flow_html(d: "Decision") -> str:
     return (
         '<details class="golab-flow" style="margin:0 0 2px 4.5em;font-size:85%">'
         f"<summary>why does <code>{html.escape(d.subject)}</code> "
-        f"{'leak' if d.kind.startswith('leaking') else 'escape'}?</summary>"
+        f"{'leak' if d.kind.startswith('leaking') else 'escape'}? "
+        f"<i>{html.escape(d.why)}</i></summary>"
         f'<ol style="margin:2px 0">{steps}</ol></details>'
     )
 
@@ -175,7 +176,8 @@ def escape_text(report: "EscapeReport", flow: bool = True) -> str:
                 if d.via:
                     extra = f"  [after inlining {d.via}]"
                 lines.append(f"     |   {TEXT_TAGS.get(d.kind, 'note ')} col {d.column}: {d.message}{extra}")
-                if flow:
+                if flow and d.flow:
+                    lines.append(f"     |         why: {d.why}")
                     for step in d.flow:
                         lines.append(f"     |           {step}")
     return "\n".join(lines)

@@ -140,3 +140,13 @@ def test_a_compile_past_the_timeout_is_stopped(no_leaks):
     with pytest.raises(GoTimeout, match="did not finish within|took longer than"):
         golab.escape("func slow() int { return 41 }\n", timeout=0.001)
     assert golab.escape("func slow() int { return 42 }\n").ok  # and the next run works
+
+
+def test_flow_explained_in_plain_words(cases2):
+    by_subject = {d.subject: d for d in cases2.heap()}
+    assert by_subject["x"].why == "Its address is taken; it is returned to the caller, so it must outlive the function: the caller gets it."
+    assert by_subject["data"].why == "It is too large for the stack (over the compiler's size limit), so it reaches the heap."
+    assert by_subject["count"].why == "A closure captures it, so it lives as long as the func literal."
+    assert "passed to fmt.Fprintln" in by_subject["100"].why
+    assert by_subject["x"].to_dict()["why"] == by_subject["x"].why
+    assert "why does <code>x</code> escape? <i>Its address is taken" in cases2._repr_html_()
