@@ -56,6 +56,7 @@ def describe_progress(*event) -> tuple[str, int]:
     elif len(event) >= 2:
         done, total = event[0], event[1]
         label = event[2] if len(event) > 2 else ""
+        label = getattr(label, "name", label) or ""  # golab.bench passes the Sample
     else:
         done, total, label = 0, 0, ""
     pct = int(100 * done / total) if total else 0
@@ -64,7 +65,10 @@ def describe_progress(*event) -> tuple[str, int]:
 
 
 def bench_status(result: Any) -> str:
-    return f"Done: {result!r}"
+    if getattr(result, "cancelled", False):
+        return "Cancelled: showing the samples taken so far."
+    n = len(getattr(result, "samples", []) or [])
+    return f"Done: {n} samples."
 
 
 def bench_verdict_html(result: Any) -> str:
@@ -73,9 +77,11 @@ def bench_verdict_html(result: Any) -> str:
         verdict = verdict()
     if verdict:
         return f'<div class="golab-verdict">{html.escape(str(verdict))}</div>'
-    if hasattr(result, "_repr_html_"):
-        return result._repr_html_()
-    return f"<pre>{html.escape(str(result))}</pre>"
+    comparisons = getattr(result, "comparisons", None) or []
+    lines = [c.verdict for c in comparisons]
+    text = result.text() if hasattr(result, "text") else str(result)
+    head = "".join(f"<div><b>{html.escape(v)}</b></div>" for v in lines)
+    return f'<div class="golab-verdict">{head}<pre style="white-space:pre-wrap">{html.escape(text)}</pre></div>'
 
 
 def bench_figure(result: Any):
@@ -89,8 +95,9 @@ def bench_figure(result: Any):
     return None
 
 
-def compare(before: Any, after: Any):
-    return _module("bench").compare(before, after)
+def compare(before: Any, after: Any, **kwargs):
+    """Interleaved benchmark run of two variants (golab.bench.compare)."""
+    return _call(_module("bench").compare, before, after, **kwargs)
 
 
 def frames(source_or_path, *, name: str = "cell.go", inline: bool = True, timeout: float | None = None):
@@ -113,7 +120,7 @@ def _summary(result: Any, benchmark: str):
 
 
 def allocs_per_op(result: Any, benchmark: str) -> int:
-    s = _summary(result, benchmark)
+    s = result[benchmark] if hasattr(result, "__getitem__") else _summary(result, benchmark)
     for attr in ("allocs_per_op", "allocs"):
         v = getattr(s, attr, None)
         if v is not None:
@@ -122,7 +129,7 @@ def allocs_per_op(result: Any, benchmark: str) -> int:
 
 
 def bytes_per_op(result: Any, benchmark: str) -> int | None:
-    s = _summary(result, benchmark)
+    s = result[benchmark] if hasattr(result, "__getitem__") else _summary(result, benchmark)
     for attr in ("bytes_per_op", "bytes"):
         v = getattr(s, attr, None)
         if v is not None:

@@ -420,7 +420,7 @@ class BenchmarkLab(W.VBox):
                 self.source, pattern=_pattern(names), count=self.count.value, benchtime=self.benchtime.value.strip(),
                 timeout=self.timeout, name=self.name, progress=self._on_progress, cancel=cancel,
             )
-            if cancel.is_set():
+            if cancel.is_set() and not getattr(result, "samples", None):
                 self.status.value = _status("warn", "Cancelled: no result. Press Run to measure again.")
                 self.progress.bar_style = "warning"
                 return
@@ -432,7 +432,11 @@ class BenchmarkLab(W.VBox):
             fig = _measure.bench_figure(result)
             if fig is not None:
                 self.chart.append_display_data(fig)
-        except (GolabError, ValueError) as exc:
+        except GolabError as exc:
+            if type(exc).__name__ == "BenchCancelled":
+                self.status.value = _status("warn", "Cancelled before any sample: press Run to measure again.")
+                self.progress.bar_style = "warning"
+                return
             self.error = exc
             self.progress.bar_style = "danger"
             self.status.value = error_html(exc)
@@ -576,13 +580,17 @@ class Compare(W.VBox):
         from . import _measure
 
         try:
-            sides = []
-            for src, bench_name in ((self.bench_source or self.before, self.before_bench),
-                                    (self.bench_source or self.after, self.after_bench)):
-                sides.append(_measure.bench(src, pattern=_pattern([bench_name]) if bench_name else ".",
-                                            count=self.count, benchtime=self.benchtime, timeout=self.timeout))
-            self.comparison = _measure.compare(*sides)
-            self.verdict.value = _measure.bench_verdict_html(self.comparison)
+            if self.before_bench and self.after_bench and self.bench_source is not None:
+                # both benchmarks in one folder (BuildList vs BuildListOptimized): run them interleaved
+                result = _measure.bench(self.bench_source, pattern=_pattern([self.before_bench, self.after_bench]),
+                                        count=self.count, benchtime=self.benchtime, timeout=self.timeout)
+                result.comparisons = [result.compare(self.before_bench, self.after_bench)]
+            else:
+                pattern = _pattern([self.before_bench]) if self.before_bench else "."
+                result = _measure.compare(self.before, self.after, pattern=pattern, count=self.count,
+                                          benchtime=self.benchtime, timeout=self.timeout, labels=self.labels)
+            self.comparison = result
+            self.verdict.value = _measure.bench_verdict_html(result)
             self.status.value = _status("ok", "Done.")
         except Exception as exc:  # shown, never a traceback
             self.status.value = error_html(exc)

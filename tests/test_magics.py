@@ -102,3 +102,10 @@ def test_go_run_bad_input_is_a_notice(ip):
     result, error = run_cell(ip, '%%go_run\nimport "github.com/x/y"\nfunc main() {}\n')
     assert error is None and isinstance(result, Notice)
     assert "offline" in result.text
+
+
+def test_go_bench_and_frames_never_raise(ip):
+    result, error = run_cell(ip, "%%go_bench --benchtime nonsense --count 1\nfunc BenchmarkX(b *testing.B) {}\n")
+    assert error is None and result is not None
+    result, error = run_cell(ip, "%%go_frames\nfunc f() {\n\tx := \n}\n")
+    assert error is None and result is not None
