@@ -48,3 +48,11 @@ def __getattr__(name):  # widgets import ipywidgets: load them only when asked
 
         return getattr(widgets, name)
     raise AttributeError(f"module 'golab' has no attribute {name!r}")
+
+# Measurements (benchmarks, stack frames, allocation profiles).  Note that the
+# functions shadow their modules as attributes of the package: use
+# ``import golab.bench as bench_module`` (or ``from golab import bench as ...``
+# after ``import golab.bench``) to reach a module itself.
+from .bench import BenchError, BenchResult, Comparison, Sample, Summary, bench, compare
+
+__all__ += ["BenchError", "BenchResult", "Comparison", "Sample", "Summary", "bench", "compare"]
