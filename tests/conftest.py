@@ -4,6 +4,8 @@ tests leave no golab temp folders and no child processes behind."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,17 @@ def toolchain():
     import golab
 
     return golab.find_go()
+
+
+def unshare_works(flag: str) -> bool:
+    """Can this machine give a command a private namespace (``-n`` network,
+    ``-m`` mounts)?"""
+    if not shutil.which("unshare"):
+        return False
+    try:
+        return subprocess.run(["unshare", flag, "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def golab_temp_dirs() -> set[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from golab.toolchain import _usable_cache, user_temp_root
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, unshare_works
 
 
 def test_temp_root_is_per_user_and_private(tmp_path, monkeypatch):
@@ -32,16 +32,7 @@ def test_unwritable_build_cache_falls_back_to_the_user_temp_root(tmp_path, monke
     assert _usable_cache("off") == os.path.join(user_temp_root(), "go-build")
 
 
-def _mount_ns_available() -> bool:
-    if not shutil.which("unshare"):
-        return False
-    try:
-        return subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@pytest.mark.skipif(not _mount_ns_available(), reason="unshare -m is not permitted on this machine")
+@pytest.mark.skipif(not unshare_works("-m"), reason="unshare -m is not permitted on this machine")
 def test_lessons_run_from_a_read_only_copy_with_a_read_only_home(tmp_path):
     course = tmp_path / "course"
     shutil.copytree(ROOT / "notebooks", course / "notebooks")

@@ -6,25 +6,15 @@ machine."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, unshare_works
 
 
-def _netns_available() -> bool:
-    if not shutil.which("unshare"):
-        return False
-    try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _netns_available(), reason="unshare -n is not permitted on this machine")
+pytestmark = pytest.mark.skipif(not unshare_works("-n"), reason="unshare -n is not permitted on this machine")
 
 
 def offline(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
