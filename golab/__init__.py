@@ -56,3 +56,6 @@ def __getattr__(name):  # widgets import ipywidgets: load them only when asked
 from .bench import BenchError, BenchResult, Comparison, Sample, Summary, bench, compare
 
 __all__ += ["BenchError", "BenchResult", "Comparison", "Sample", "Summary", "bench", "compare"]
+from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_growth
+
+__all__ += ["Frame", "FrameReport", "FramesError", "StackGrowth", "frames", "stack_growth"]
