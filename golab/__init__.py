@@ -59,3 +59,6 @@ __all__ += ["BenchError", "BenchResult", "Comparison", "Sample", "Summary", "ben
 from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_growth
 
 __all__ += ["Frame", "FrameReport", "FramesError", "StackGrowth", "frames", "stack_growth"]
+from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
+
+__all__ += ["AllocProfile", "GCTrace", "MemStatsDelta", "ProfileError", "gctrace", "memstats", "profile"]
