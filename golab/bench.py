@@ -66,7 +66,7 @@ from typing import Callable, Iterable, Sequence
 
 from .build import CompileError, parse_errors
 from .snippet import Snippet, SnippetError, SourceFile, _build, load, read_sources, strip_comments_and_strings
-from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, workdir
+from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, user_temp_root, workdir
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -802,9 +802,7 @@ def user_frames(output: str, snippet: Snippet, folder: Path | str | None = None)
         m = _TRACE_FRAME.match(line)
         if not m:
             continue
-        file = m.group("file")
-        if prefix and file.startswith(prefix):
-            file = file[len(prefix):]
+        file = strip_build_path(m.group("file"), folder)
         if file not in users:
             mapped = snippet.map_position(os.path.basename(file), int(m.group("line")))
             if mapped is None:
@@ -892,11 +890,31 @@ class _Variant:
     folder: Path
 
 
+MODULE = "golab.local/snippet"  # Snippet.write's module path; -trimpath makes it the prefix of every file
+_bin_lock = threading.Lock()
+
+
+def _binary_key(toolchain: Toolchain, snippet: Snippet) -> str:
+    import hashlib
+
+    return hashlib.sha256(repr((toolchain.goroot, toolchain.version, sorted(snippet.files.items()))).encode()).hexdigest()[:32]
+
+
 def _build_binary(toolchain: Toolchain, snippet: Snippet, folder: Path, timeout: float | None, label: str | None) -> Path:
+    """The snippet's test binary in ``folder`` (hard-linked from a per-user
+    cache when the same source was built before by the same toolchain;
+    built with -trimpath so its file names do not depend on the folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     snippet.write(folder)
     binary = folder / "bench.test"
-    result = run_go(toolchain, ["test", "-c", "-o", str(binary), "."], cwd=folder, timeout=timeout)
+    cache = Path(user_temp_root()) / "benchbin" / f"{_binary_key(toolchain, snippet)}.test"
+    if cache.is_file():
+        try:
+            os.link(cache, binary)
+            return binary
+        except OSError:
+            pass
+    result = run_go(toolchain, ["test", "-c", "-trimpath", "-o", str(binary), "."], cwd=folder, timeout=timeout)
     if result.timed_out:
         raise BenchError(
             f"building the test binary took longer than {result.seconds:.0f} s and was stopped; "
@@ -908,7 +926,25 @@ def _build_binary(toolchain: Toolchain, snippet: Snippet, folder: Path, timeout:
         what = f" ({label})" if label else ""
         lines = "\n".join(f"  {e}" for e in errors[:10]) or "  " + (result.stderr or result.stdout).strip()
         raise BenchCompileError(f"the benchmark{what} does not compile:\n{lines}", errors)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        os.link(binary, tmp)
+        os.replace(tmp, cache)
+    except OSError:
+        pass
     return binary
+
+
+def strip_build_path(file: str, folder: Path | str | None = None) -> str:
+    """A file name from a trace or profile, relative to the snippet folder."""
+    if file.startswith(MODULE + "/"):
+        return file[len(MODULE) + 1:]
+    if folder:
+        prefix = str(folder).rstrip("/") + "/"
+        if file.startswith(prefix):
+            return file[len(prefix):]
+    return file
 
 
 def _pids_of(binary: Path) -> list[int]:

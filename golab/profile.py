@@ -36,7 +36,7 @@ import json
 import re
 from pathlib import Path
 
-from .bench import _build_binary, _failure, _list_benchmarks, _no_benchmarks, _Watchdog, benchmark_funcs, load_bench, parse_output
+from .bench import strip_build_path, _build_binary, _failure, _list_benchmarks, _no_benchmarks, _Watchdog, benchmark_funcs, load_bench, parse_output
 from .build import parse_errors
 from .snippet import MAIN_FILE, load
 from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, workdir
@@ -176,7 +176,7 @@ def sites_from_raw(text: str, snippet, folder: Path) -> tuple[list[AllocSite], i
         frames = [f for i in ids for f in locations.get(i, [])]
         user = []
         for func, file, line in frames:
-            rel = file[len(prefix):] if file.startswith(prefix) else file
+            rel = strip_build_path(file, folder)
             if rel in users:
                 user.append((_short(func), rel, line))
         if not user:
