@@ -344,10 +344,10 @@ def wait_settled(page, timeout: float, expect_all: bool = False) -> dict:
     raise AssertionError(f"the notebook did not finish within {timeout:.0f}s; last state: {state}")
 
 
-def page_text_problems(page) -> list[str]:
-    """Error outputs and broken widgets as the learner would see them."""
+def page_text_problems(page, math: bool = True) -> list[str]:
+    """Error outputs and broken widgets (and code typeset as math) as the learner would see them."""
     return page.evaluate(
-        """() => {
+        """(checkMath) => {
           const found = [];
           const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)') || document;
           area.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').forEach(el => {
@@ -357,12 +357,13 @@ def page_text_problems(page) -> list[str]:
           const text = area.innerText || '';
           // golab's own HTML is code: `$` in it (regex anchors) must not become MathJax formulas
           const math = area.querySelectorAll('[class^="golab-"] mjx-container, [class*=" golab-"] mjx-container').length;
-          if (math) found.push(`${math} MathJax formula(s) typeset inside golab output (add class "mathjax_ignore" to it)`);
+          if (checkMath && math) found.push(`${math} MathJax formula(s) typeset inside golab output (add class "mathjax_ignore" to it)`);
           for (const bad of ['Error displaying widget', 'model not found', 'Could not render content for', 'Javascript Error']) {
             if (text.includes(bad)) found.push('page shows: ' + bad);
           }
           return found;
-        }"""
+        }""",
+        math,
     )
 
 
@@ -392,6 +393,10 @@ def screenshot(page, name: str) -> Path:
     finally:
         page.set_viewport_size(size)
     return path
+
+
+CHART_HEIGHTS_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .js-plotly-plot')]
+  .map(p => Math.round(p.getBoundingClientRect().height))"""
 
 
 def notebook_expects(name: str) -> tuple[bool, bool]:
@@ -427,8 +432,8 @@ def write_notebook(path: Path, cells: list[str]) -> None:
     path.write_text(json.dumps(nb, indent=1))
 
 
-def assert_clean(page, state: dict) -> None:
-    problems = list(state.get("errors", [])) + page_text_problems(page)
+def assert_clean(page, state: dict, math: bool = True) -> None:
+    problems = list(state.get("errors", [])) + page_text_problems(page, math)
     assert not problems, "\n".join(problems)
 
 
@@ -441,7 +446,10 @@ def test_notebook_runs_in_jupyterlab(page, lab, name):
     open_notebook(page, lab, f"notebooks/{name}")
     state = run_all(page)
     page.wait_for_timeout(1500)  # widget views and plotly draw after the outputs arrive
-    shot = screenshot(page, Path(name).stem)
+    heights_before = page.evaluate(CHART_HEIGHTS_JS)
+    shot = screenshot(page, Path(name).stem)  # grows and restores the viewport: a window resize
+    page.wait_for_timeout(500)
+    heights_after = page.evaluate(CHART_HEIGHTS_JS)
     assert_clean(page, state)
     assert state["done"] == state["code"], f"not every cell ran: {state} (screenshot {shot})"
 
@@ -461,6 +469,12 @@ def test_notebook_runs_in_jupyterlab(page, lab, name):
     if expects_plotly:
         assert counts["plots"] > 0, f"{name} stores plotly charts but none rendered after a run (screenshot {shot})"
     assert counts["plotsWithoutSvg"] == 0, f"{counts['plotsWithoutSvg']} plotly chart(s) drew no SVG (screenshot {shot})"
+    # a chart must keep its size when the window (or the side bar) changes size
+    assert all(h >= 100 for h in heights_before), f"plotly chart heights {heights_before} px (screenshot {shot})"
+    assert all(h >= 100 for h in heights_after), (
+        f"plotly chart(s) collapsed after a window resize: heights {heights_before} -> {heights_after} px "
+        f"(Plotly.Plots.resize keeps the size only when layout has both width and height; screenshot {shot})"
+    )
     assert not page.problems, page.problems  # type: ignore[attr-defined]
 
 
@@ -489,6 +503,8 @@ def test_instructor_edits_escape_cell(page, lab):
     x_line = next((l for l in lines if "x := 42" in l["text"]), None)
     assert x_line is not None, lines
     assert x_line["heap"] >= 1 and "moved to heap: x" in x_line["text"], f"no heap badge on `x := 42`: {lines}"
+
+    screenshot(page, "instructor_edit_before")
 
     # edit the cell in CodeMirror like an instructor: click, select all, type
     editor = page.locator(".jp-Cell").nth(1).locator(".cm-content")
@@ -540,7 +556,7 @@ def _open_panel(page, lab, call: str, fallback_cells: list[str], fallback_name: 
         path = f"notebooks/{fallback_name}"
     open_notebook(page, lab, path)
     state = run_all(page)
-    assert_clean(page, state)
+    assert_clean(page, state, math=False)  # MathJax in the lesson: test_notebook_runs_in_jupyterlab's job
     return path
 
 
@@ -573,7 +589,7 @@ def test_escape_explorer_dropdown_redraws(page, lab):
     after = explorer.locator(".golab-escape").first.inner_html()
     assert after != before, "the annotated view did not change after picking another case"
     assert explorer.locator(".golab-line").count() > 0
-    assert not page_text_problems(page)
+    assert not page_text_problems(page, math=False)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     explorer.screenshot(path=str(SCREENSHOTS / "escape_explorer.png"))
 
@@ -624,7 +640,7 @@ def test_benchmark_lab_run_button(page, lab):
     failed = page.evaluate("p => [...p.querySelectorAll('.golab-error, .golab-bad')].map(e => e.innerText)", panel)
     assert not failed, f"the benchmark lab reported: {failed}"
     wait_settled(page, 60)
-    assert not page_text_problems(page)
+    assert not page_text_problems(page, math=False)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     panel.as_element().screenshot(path=str(SCREENSHOTS / "benchmark_lab.png"))
 
