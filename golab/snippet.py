@@ -337,11 +337,21 @@ def _looks_like_path(value: str) -> bool:
 
 
 def _display_name(path: Path) -> str:
-    try:
+    """The name golab reports for a file, also written into its ``//line``
+    directives.  It must never start with ``..``: the toolchain resolves a
+    relative ``//line`` name against the build folder, so ``../x.go`` would
+    come back from panics and profiles as some other path.  A relative path
+    that climbs out (``../go_examples/x/main.go``, as a notebook names the
+    examples) is shown without its leading ``../`` parts, which keeps saved
+    lesson output the same on every machine; an absolute path outside the
+    working folder stays absolute."""
+    if path.is_absolute():
         rel = os.path.relpath(path)
         return rel if not rel.startswith("..") else str(path)
-    except ValueError:
-        return str(path)
+    parts = Path(os.path.normpath(path)).parts
+    while parts and parts[0] == "..":
+        parts = parts[1:]
+    return str(Path(*parts)) if parts else path.name
 
 
 def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[SourceFile]:
