@@ -36,7 +36,7 @@ and its results alive.  Directives such as ``//go:noinline`` are kept as
 written (golab only adds ``//line`` directives).
 
 Environment: ``GOLAB_BENCH_SCALE`` (a float, e.g. ``0.1``) shrinks every run
-for CI: ``count`` becomes ``max(3, round(count*scale))`` (never more than
+for CI: ``count`` becomes ``max(5, round(count*scale))`` (never more than
 asked) and ``benchtime`` is scaled too (``1000x`` -> ``100x``, ``1s`` ->
 ``100ms``; the default benchtime is 1s).  Learners get full runs; CI
 re-executes notebooks fast.  The scaling is recorded in ``result.notes``.
@@ -668,12 +668,22 @@ def check_benchtime(benchtime: str) -> str:
     )
 
 
+# A benchmark line with 0 iterations and NaN ns/op: the function did not finish.
+_LOST_RUN = re.compile(r"^(Benchmark\S*?)(?:-\d+)?\s+0\s+NaN ns/op", re.M)
+LOST_PANIC_RETRIES = 2
+
+# Five runs a side is the fewest with which a Mann-Whitney test can reach
+# p < 0.05 (p = 0.008 at best for 5+5; 3+3 can never go below 0.1), so a
+# lesson's verdict can still come out significant in the short CI mode.
+MIN_SCALED_COUNT = 5
+
+
 def scaled(count: int, benchtime: str | None, scale: float) -> tuple[int, str]:
     """count and benchtime after GOLAB_BENCH_SCALE."""
     bt = check_benchtime(benchtime or DEFAULT_BENCHTIME)
     if scale >= 1:
         return count, bt
-    new_count = min(count, max(3, round(count * scale)))
+    new_count = min(count, max(MIN_SCALED_COUNT, round(count * scale)))
     if bt.endswith("x"):
         new_bt = f"{max(1, int(int(bt[:-1]) * scale))}x"
     else:
@@ -1094,22 +1104,43 @@ def _run(
                     if progress is not None:
                         progress(done, total, s)
 
-                with _Watchdog(v.binary, timeout) as dog:
-                    r = run(
-                        [str(v.binary), *args_common],
-                        cwd=v.folder,
-                        env=toolchain.env(),
-                        timeout=timeout + 3,
-                        max_memory=default_max_memory(),
-                        on_stdout_line=on_line,
-                        cancel=cancel,
-                    )
-                go_seconds += r.seconds
+                kept, kept_done = len(samples), done
+                for attempt in range(LOST_PANIC_RETRIES + 1):
+                    with lock:  # a retry measures again from scratch
+                        del samples[kept:]
+                        done = kept_done
+                    with _Watchdog(v.binary, timeout) as dog:
+                        r = run(
+                            [str(v.binary), *args_common],
+                            cwd=v.folder,
+                            env=toolchain.env(),
+                            timeout=timeout + 3,
+                            max_memory=default_max_memory(),
+                            on_stdout_line=on_line,
+                            cancel=cancel,
+                        )
+                    go_seconds += r.seconds
+                    if not (r.ok and _LOST_RUN.search(r.stdout)):
+                        break
+                    # Go's testing package can exit 0 while a benchmark's
+                    # goroutine is still panicking ("0  NaN ns/op", no trace):
+                    # run it again to see the panic.
                 if r.timed_out and cancel is not None and cancel.is_set():
                     cancelled = True
                     break
                 if dog.fired or not r.ok or re.search(r"^--- FAIL", r.stdout, re.M):
                     raise _failure(r, v.snippet, timeout, v.folder, listed[built.index(v)], hung=dog.fired)
+                lost = _LOST_RUN.search(r.stdout)
+                if lost:
+                    raise BenchPanic(
+                        f"{lost.group(1)} stopped before finishing (the test binary reported 0 iterations, "
+                        f"NaN ns/op, {LOST_PANIC_RETRIES + 1} times): it most likely panics, and Go's testing "
+                        "package lost the panic message as the process exited. Run the code with golab.run to "
+                        "see the panic.",
+                        lost.group(1),
+                        None,
+                        r.stderr,
+                    )
                 h, _ = parse_output(r.stdout)
                 header.update(h)
             if cancelled:

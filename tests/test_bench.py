@@ -127,7 +127,8 @@ def test_comparison_statistics():
 
 
 def test_scale_and_benchtime():
-    assert gb.scaled(10, None, 0.1) == (3, "100ms")
+    assert gb.scaled(10, None, 0.1) == (5, "100ms")
+    assert gb.scaled(100, None, 0.1) == (10, "100ms")
     assert gb.scaled(10, "2000x", 0.5) == (5, "1000x")
     assert gb.scaled(2, "1s", 0.1) == (2, "100ms")  # never more runs than asked
     assert gb.scaled(10, "1s", 1.0) == (10, "1s")
@@ -192,7 +193,7 @@ def test_compare_variants_interleaved(clean):
 def test_scale_env(monkeypatch, clean):
     monkeypatch.setenv("GOLAB_BENCH_SCALE", "0.1")
     r = golab.bench(ALLOC, pattern="NoAlloc", count=10, benchtime="1000x")
-    assert (r.count, r.benchtime) == (3, "100x") and len(r["NoAlloc"].samples) == 3
+    assert (r.count, r.benchtime) == (5, "100x") and len(r["NoAlloc"].samples) == 5
     assert any("GOLAB_BENCH_SCALE" in n for n in r.notes)
 
 
@@ -206,7 +207,7 @@ def test_threads_do_not_cross_results(clean):
     def work(i: int) -> None:
         src = f"func BenchmarkN{i}(b *testing.B) {{\n\tfor b.Loop() {{\n\t\tsink = make([]byte, {SIZES[i]})\n\t}}\n}}\nvar sink []byte\n"
         try:
-            results[i] = golab.bench(src, count=1, benchtime="500x")
+            results[i] = golab.bench(src, count=1, benchtime="20000x")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -296,3 +297,15 @@ def test_cli_bench_json_and_errors(clean):
     assert "1/6 BenchmarkStackAlloc" in out.stderr  # progress on stderr
     bad = subprocess.run([sys.executable, "-m", "golab", "bench", "/no/such.go"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip() == "golab: /no/such.go: no such file or folder."
+
+
+def test_lost_panic_is_retried_then_reported(clean):
+    """Go's testing package sometimes exits 0 with "0  NaN ns/op" while a
+    benchmark goroutine is panicking; golab runs it again to see the panic,
+    and never reports such a run as a result (seen about 1 in 15 runs on a
+    busy machine with go1.27.3)."""
+    assert gb._LOST_RUN.search("BenchmarkP-2   \t       0\t               NaN ns/op\nPASS\n").group(1) == "BenchmarkP"
+    src = 'func f(n int) int {\n\tif n == 3 {\n\t\tpanic("boom at three")\n\t}\n\treturn n\n}\n\nfunc BenchmarkP(b *testing.B) {\n\tfor i := 0; i < b.N; i++ {\n\t\tf(i)\n\t}\n}\n'
+    for _ in range(8):
+        with pytest.raises(gb.BenchPanic, match="BenchmarkP"):
+            golab.bench(src, count=1, benchtime="10x", name="cell.go")
