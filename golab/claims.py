@@ -123,6 +123,14 @@ class CheckReport:
     def __str__(self) -> str:
         return self.text()
 
+    def __repr__(self) -> str:
+        held = sum(w.holds for w in self.wants)
+        differs = sum(c.verdict == "differs" for c in self.claims)
+        return (
+            f"<CheckReport {held}/{len(self.wants)} wants hold, {len(self.claims)} guide claims "
+            f"({differs} differ){', ' + str(len(self.errors)) + ' errors' if self.errors else ''}>"
+        )
+
     def to_json(self) -> dict:
         return {
             "ok": self.ok,
