@@ -32,6 +32,19 @@ def unshare_works(flag: str) -> bool:
         return False
 
 
+@pytest.fixture(scope="session")
+def ip():
+    """One IPython shell for the session with ``%load_ext golab`` (IPython
+    allows one global app per process: start_ipython() returns None the
+    second time)."""
+    from IPython import get_ipython
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython() or get_ipython()
+    shell.run_line_magic("load_ext", "golab")
+    return shell
+
+
 def golab_temp_dirs() -> set[str]:
     from golab.toolchain import user_temp_root
 

@@ -174,15 +174,6 @@ def test_writes_outside_are_not_sandboxed_but_do_not_break_golab(tmp_path, no_le
 # ---------------------------------------------------------------- magics
 
 
-@pytest.fixture(scope="module")
-def ip():
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "golab")
-    return shell
-
-
 MAGIC_CASES = {
     "escape syntax error": ("%%go_escape\nfunc f() {\n\tx := \n}\n", "cell.go:3:1"),
     "escape empty cell": ("%%go_escape\n\n", "empty"),

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from IPython.testing.globalipapp import start_ipython
 
 import golab
 from golab.render_widgets import Notice
-
-
-@pytest.fixture(scope="module")
-def ip():
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "golab")
-    return shell
 
 
 def run_cell(ip, text):
