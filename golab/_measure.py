@@ -76,12 +76,12 @@ def bench_verdict_html(result: Any) -> str:
     if callable(verdict):
         verdict = verdict()
     if verdict:
-        return f'<div class="golab-verdict">{html.escape(str(verdict))}</div>'
+        return f'<div class="golab-verdict tex2jax_ignore mathjax_ignore">{html.escape(str(verdict))}</div>'
     comparisons = getattr(result, "comparisons", None) or []
     lines = [c.verdict for c in comparisons]
     text = result.text() if hasattr(result, "text") else str(result)
     head = "".join(f"<div><b>{html.escape(v)}</b></div>" for v in lines)
-    return f'<div class="golab-verdict">{head}<pre style="white-space:pre-wrap">{html.escape(text)}</pre></div>'
+    return f'<div class="golab-verdict tex2jax_ignore mathjax_ignore">{head}<pre style="white-space:pre-wrap">{html.escape(text)}</pre></div>'
 
 
 def bench_figure(result: Any):

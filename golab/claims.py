@@ -162,7 +162,7 @@ class CheckReport:
             )
         wants_ok = sum(w.holds for w in self.wants)
         return (
-            '<table class="golab-claims"><thead><tr><th>line</th><th>the guide says</th>'
+            '<table class="golab-claims tex2jax_ignore mathjax_ignore"><thead><tr><th>line</th><th>the guide says</th>'
             "<th>the compiler says</th><th>verdict</th></tr></thead><tbody>"
             + "".join(rows)
             + f"</tbody></table><p>{wants_ok}/{len(self.wants)} expectations (<code>want</code>) hold.</p>"

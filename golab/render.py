@@ -54,6 +54,11 @@ TEXT_TAGS = {
 }
 
 _STYLE = get_style_by_name("friendly")
+LONG_LINE = 100  # columns (code + badges) past which the badges go on the next row
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 _LEXER = GoLexer()
 
 
@@ -116,14 +121,14 @@ def _flow_html(d: "Decision") -> str:
 def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: bool = True) -> str:
     """Annotated source: highlighted Go, badges per line, flow under the line."""
     out = [
-        '<div class="golab-escape" style="font-family:var(--jp-code-font-family,monospace);'
+        '<div class="golab-escape tex2jax_ignore mathjax_ignore" style="font-family:var(--jp-code-font-family,monospace);'
         'font-size:var(--jp-code-font-size,13px);line-height:1.45">'
     ]
     mode = f"-m={report.level}" + ("" if report.inline else " -l")
     heap = len(report.heap())
     out.append(
         f'<div style="margin-bottom:4px;color:#555">{html.escape(report.go_version)} '
-        f"<code>{mode}</code>: {len(report.decisions)} decisions, "
+        f"<code>{mode}</code>: {_plural(len(report.decisions), 'decision')}, "
         f'<b style="color:#a3160f">{heap} heap</b></div>'
     )
     if report.errors:
@@ -140,10 +145,19 @@ def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: b
             badges = "".join(_decision_badge(d) for d in decisions)
             if number in errors_by_line:
                 badges += badge("moved-to-heap", "error: " + errors_by_line[number].message)
+            gutter = (
+                '<span style="color:#999;display:inline-block;width:3em;text-align:right;margin-right:1em;'
+                f'user-select:none">{{}}</span>'
+            )
+            width = len(text.splitlines()[number - 1].expandtabs(4)) if number <= len(text.splitlines()) else 0
+            badge_width = sum(len(d.message) + 12 for d in decisions)
+            if badges and width + badge_width > LONG_LINE:
+                # badges of a long line go on a row of their own, so the code
+                # block's horizontal scroll never hides them
+                badges = f'</div><div class="golab-line-badges" style="white-space:normal;margin-left:4em">{badges}'
             out.append(
                 f'<div class="golab-line" data-line="{number}" style="white-space:pre">'
-                f'<span style="color:#999;display:inline-block;width:3em;text-align:right;margin-right:1em;'
-                f'user-select:none">{number}</span>{code or " "}{badges}</div>'
+                f"{gutter.format(number)}{code or ' '}{badges}</div>"
             )
             if show_flow:
                 out.extend(_flow_html(d) for d in decisions if d.flow)
@@ -155,7 +169,7 @@ def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: b
 def errors_html(errors) -> str:
     items = "".join(f"<li><code>{html.escape(str(e))}</code></li>" for e in errors)
     return (
-        '<div class="golab-errors" style="border-left:4px solid #a3160f;background:#fdecea;color:#5f1510;'
+        '<div class="golab-errors tex2jax_ignore mathjax_ignore" style="border-left:4px solid #a3160f;background:#fdecea;color:#5f1510;'
         f'padding:4px 10px;margin:4px 0"><b>The compiler rejected the code:</b><ul style="margin:2px 0">{items}</ul></div>'
     )
 

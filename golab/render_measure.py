@@ -43,6 +43,7 @@ TABLE = f"border-collapse:collapse;{FONT}"
 TH = "text-align:left;padding:3px 10px;border-bottom:1px solid #999;background:#f4f4f4"
 TD = "padding:3px 10px;border-bottom:1px solid #e4e4e4"
 TDR = TD + ";text-align:right;font-variant-numeric:tabular-nums"
+FIGURE_WIDTH = 760  # px: fits a JupyterLab output area beside the prompt
 COLORS = ["#3366cc", "#dc7a12", "#2a9d4b", "#b03a8e", "#777777"]
 
 e = html.escape
@@ -58,7 +59,14 @@ class Figure:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = json.loads(self.figure.to_json())  # numbers and lists only, no numpy
-        data.setdefault("config", {"displaylogo": False, "responsive": True})
+        # Both width and height: plotly's Plots.resize (which JupyterLab's
+        # renderer calls on every resize) keeps a figure that has both, and
+        # autosizes one with only a height to its container, which collapses
+        # it to ~30 px inside an output area.
+        layout = data.setdefault("layout", {})
+        layout.setdefault("height", 360)
+        layout.setdefault("width", FIGURE_WIDTH)
+        data.setdefault("config", {"displaylogo": False, "responsive": False})
         return {PLOTLY_MIME: data, "text/html": self.fallback_html, "text/plain": f"<golab figure: {self.title}>"}
 
     def show(self):  # pragma: no cover - convenience in scripts
@@ -191,7 +199,7 @@ def bench_html(r: "BenchResult") -> str:
     out += "".join(comparison_html(c) for c in r.comparisons)
     if r.cancelled:
         out += f'<div style="{FONT};color:#a3160f">cancelled: the results are partial</div>'
-    return '<div class="golab-bench">' + out + _notes(r.warnings, r.notes) + "</div>"
+    return '<div class="golab-bench tex2jax_ignore mathjax_ignore">' + out + _notes(r.warnings, r.notes) + "</div>"
 
 
 def bench_figure(r: "BenchResult", comparison: "Comparison | None" = None) -> Figure:

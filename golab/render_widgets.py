@@ -36,7 +36,7 @@ _PRE = (
 
 def box(kind: str, body_html: str, cls: str = "golab-message") -> str:
     """A coloured message box: kind is ok, bad, warn or info."""
-    return f'<div class="{cls} golab-{kind}" style="{_STYLES.get(kind, _STYLES["info"])}">{body_html}</div>'
+    return f'<div class="{cls} golab-{kind} tex2jax_ignore mathjax_ignore" style="{_STYLES.get(kind, _STYLES["info"])}">{body_html}</div>'
 
 
 def pre(text: str, cls: str = "golab-output") -> str:
@@ -71,7 +71,7 @@ def run_html(report: "RunReport") -> str:
         e = report.errors[0]
         where = (e.file, e.line)
         parts.append(
-            '<ul class="golab-errors" style="margin:2px 0">'
+            '<ul class="golab-errors tex2jax_ignore mathjax_ignore" style="margin:2px 0">'
             + "".join(f"<li><code>{html.escape(str(err))}</code></li>" for err in report.errors)
             + "</ul>"
         )
@@ -87,7 +87,7 @@ def run_html(report: "RunReport") -> str:
         parts.append('<div style="color:#555">standard error:</div>' + pre(report.stderr, "golab-stderr"))
     if report.cut_note:
         parts.append(f'<div style="color:#8a4b00">{html.escape(report.cut_note)}</div>')
-    return '<div class="golab-run">' + "".join(parts) + "</div>"
+    return '<div class="golab-run tex2jax_ignore mathjax_ignore">' + "".join(parts) + "</div>"
 
 
 class Notice:

@@ -559,7 +559,7 @@ class Compare(W.VBox):
                 f'<div style="flex:1;min-width:0"><div style="font-weight:bold">{html.escape(label)}: '
                 f'{len(report.heap())} heap</div>{escape_html(report, show_inlining=False, show_flow=True)}</div>'
             )
-        return f'<div class="golab-compare" style="display:flex;gap:12px">{"".join(cols)}</div>'
+        return f'<div class="golab-compare tex2jax_ignore mathjax_ignore" style="display:flex;gap:12px">{"".join(cols)}</div>'
 
     def click(self) -> None:
         with self._lock:
