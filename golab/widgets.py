@@ -292,7 +292,10 @@ class EscapeExplorer(W.VBox):
         self.cases = dict(cases) if cases else guide_escape_cases()
         if not self.cases:
             raise GolabError("no cases to explore: pass cases={'name': go_source_or_path} (go_examples/ was not found)")
-        self.case = W.Dropdown(options=list(self.cases), description="case")
+        self.case = W.Dropdown(
+            options=list(self.cases), description="case", style={"description_width": "initial"},
+            layout=W.Layout(width="max-content", min_width="22em"),
+        )
         self.level = W.ToggleButtons(options=[("-m", 1), ("-m=2 (why)", 2)], value=2, description="level")
         self.inline = W.Checkbox(value=True, description="inlining", indent=False)
         self.flow = W.Checkbox(value=True, description="show flow", indent=False)
@@ -359,7 +362,8 @@ class BenchmarkLab(W.VBox):
         names = benchmark_names(source_or_path)
         if not names:
             raise GolabError("no benchmarks found: declare func BenchmarkX(b *testing.B) in the source (a _test.go file in a folder)")
-        self.benchmarks = W.SelectMultiple(options=names, value=tuple(names), description="benchmarks", rows=min(6, len(names)))
+        self.benchmarks = W.SelectMultiple(options=names, value=tuple(names), description="benchmarks", rows=min(6, len(names)),
+                                           style={"description_width": "initial"})
         self.count = W.BoundedIntText(value=count, min=1, max=50, description="count")
         self.benchtime = W.Text(value=benchtime, description="benchtime", placeholder="1s, 200x, ...")
         self.run = W.Button(description="Run", button_style="primary", icon="play")
