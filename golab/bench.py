@@ -37,8 +37,9 @@ written (golab only adds ``//line`` directives).
 
 Environment: ``GOLAB_BENCH_SCALE`` (a float, e.g. ``0.1``) shrinks every run
 for CI: ``count`` becomes ``max(5, round(count*scale))`` (never more than
-asked) and ``benchtime`` is scaled too (``1000x`` -> ``100x``, ``1s`` ->
-``100ms``; the default benchtime is 1s).  Learners get full runs; CI
+asked) and ``benchtime`` is scaled too (``1s`` -> ``100ms``, ``100000x`` ->
+``10000x``; an iteration count is not cut below 1000; the default benchtime
+is 1s).  Learners get full runs; CI
 re-executes notebooks fast.  The scaling is recorded in ``result.notes``.
 
 What it reads: Go source text (a file or a fragment; text that contains
@@ -65,11 +66,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .build import CompileError, parse_errors
+from .stats import ALPHA, CONFIDENCE, Interval, mann_whitney_p, median_ci, ratio_ci
 from .snippet import Snippet, SnippetError, SourceFile, _build, load, read_sources, strip_comments_and_strings
 from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, user_temp_root, workdir
 
-ALPHA = 0.05
-CONFIDENCE = 0.95
 MIN_SAMPLES_ADVISED = 10
 DEFAULT_BENCHTIME = "1s"
 TOO_FAST_NS = 1.0  # below this per op, the work was probably optimised away
@@ -163,20 +163,6 @@ def _fmt_num(x: float) -> str:
     if abs(x) >= 10:
         return f"{x:.2f}"
     return f"{x:.3f}"
-
-
-@dataclasses.dataclass
-class Interval:
-    lo: float
-    hi: float
-    confidence: float  # the coverage actually reached (>= the one asked when exact)
-    exact: bool = True  # False: too few samples for the asked confidence; lo/hi are min/max
-
-    def __iter__(self):
-        return iter((self.lo, self.hi))
-
-    def contains(self, x: float) -> bool:
-        return self.lo <= x <= self.hi
 
 
 @dataclasses.dataclass
@@ -445,90 +431,6 @@ def format_ns(ns: float) -> str:
     return f"{ns:.3g} ns"
 
 
-# ---------------------------------------------------------------- statistics
-
-
-def median_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
-    """Distribution-free confidence interval of the median (benchstat's).
-
-    For sorted x(1) <= ... <= x(n), the interval [x(k+1), x(n-k)] covers the
-    true median with probability 1 - 2 P(B <= k), B ~ Binomial(n, 1/2).  The
-    largest k reaching ``confidence`` is used.  With too few samples (n < 6
-    at 95%) no k does: the interval is [min, max], ``exact=False``.
-    """
-    from scipy.stats import binom
-
-    xs = sorted(values)
-    n = len(xs)
-    if n == 0:
-        return Interval(math.nan, math.nan, 0.0, False)
-    alpha = 1 - confidence
-    k = -1
-    while k + 1 < n / 2 and 2 * binom.cdf(k + 1, n, 0.5) <= alpha:
-        k += 1
-    if k < 0:
-        coverage = 1 - 2 * 0.5**n if n > 1 else 0.0
-        return Interval(xs[0], xs[-1], coverage, False)
-    coverage = 1 - 2 * float(binom.cdf(k, n, 0.5))
-    return Interval(xs[k], xs[n - 1 - k], coverage, True)
-
-
-def _u_null_cdf(m: int, n: int) -> list[float]:
-    """Exact null distribution of the Mann-Whitney U statistic: P(U <= u)."""
-    # counts[u] = number of arrangements with statistic u (recurrence over m, n)
-    import numpy as np
-
-    table = [[None] * (n + 1) for _ in range(m + 1)]
-    for i in range(m + 1):
-        for j in range(n + 1):
-            if i == 0 or j == 0:
-                table[i][j] = np.ones(1)
-                continue
-            a = table[i - 1][j]  # last element from sample 1: adds j
-            b = table[i][j - 1]
-            out = np.zeros(i * j + 1)
-            out[j : j + len(a)] += a
-            out[: len(b)] += b
-            table[i][j] = out
-    counts = table[m][n]
-    return list(np.cumsum(counts) / counts.sum())
-
-
-def ratio_ci(base: Sequence[float], other: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
-    """Distribution-free interval for other/base (Moses, on logs)."""
-    m, n = len(base), len(other)
-    if m == 0 or n == 0 or min(base) <= 0 or min(other) <= 0:
-        return Interval(math.nan, math.nan, 0.0, False)
-    diffs = sorted(math.log(y) - math.log(x) for x in base for y in other)
-    alpha = 1 - confidence
-    if m * n <= 2500:
-        cdf = _u_null_cdf(m, n)
-        c = -1  # largest c with P(U <= c) <= alpha/2
-        while c + 1 < len(cdf) and cdf[c + 1] <= alpha / 2:
-            c += 1
-        coverage = 1 - 2 * (cdf[c] if c >= 0 else 0.0)
-    else:
-        from scipy.stats import norm
-
-        z = norm.ppf(1 - alpha / 2)
-        c = int(math.floor(m * n / 2 - z * math.sqrt(m * n * (m + n + 1) / 12))) - 1
-        coverage = confidence
-    if c < 0:
-        return Interval(math.exp(diffs[0]), math.exp(diffs[-1]), 1.0 - 2 / math.comb(m + n, m), False)
-    return Interval(math.exp(diffs[c]), math.exp(diffs[len(diffs) - 1 - c]), coverage, True)
-
-
-def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
-    """Two-sided Mann-Whitney U p-value (1.0 when the samples cannot differ)."""
-    from scipy.stats import mannwhitneyu
-
-    if not a or not b:
-        return 1.0
-    if len(set(a) | set(b)) == 1:
-        return 1.0
-    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
 def _fmt_p(p: float) -> str:
     return f"p={p:.3f}" if p >= 0.001 else "p<0.001"
 
@@ -668,14 +570,33 @@ def check_benchtime(benchtime: str) -> str:
     )
 
 
-# A benchmark line with 0 iterations and NaN ns/op: the function did not finish.
+# Go's testing package runs a benchmark in a goroutine whose deferred
+# signal lets the main goroutine print a result and exit 0 while that
+# goroutine is still panicking: the panic is lost and the line shows 0
+# iterations (NaN ns/op) or those of an earlier, shorter run.
 _LOST_RUN = re.compile(r"^(Benchmark\S*?)(?:-\d+)?\s+0\s+NaN ns/op", re.M)
 LOST_PANIC_RETRIES = 2
+
+
+def lost_run(stdout: str, benchtime: str) -> str | None:
+    """Name of a benchmark whose run did not finish, judging by its line:
+    0 iterations, or, for an ``Nx`` benchtime, other than N."""
+    m = _LOST_RUN.search(stdout)
+    if m:
+        return m.group(1)
+    if benchtime.endswith("x"):
+        want = int(benchtime[:-1])
+        for line in stdout.splitlines():
+            found = _BENCH_LINE.match(line.strip())
+            if found and int(found.group("n")) != want:
+                return re.sub(r"-\d+$", "", found.group("name"))
+    return None
 
 # Five runs a side is the fewest with which a Mann-Whitney test can reach
 # p < 0.05 (p = 0.008 at best for 5+5; 3+3 can never go below 0.1), so a
 # lesson's verdict can still come out significant in the short CI mode.
 MIN_SCALED_COUNT = 5
+MIN_SCALED_ITERATIONS = 1000
 
 
 def scaled(count: int, benchtime: str | None, scale: float) -> tuple[int, str]:
@@ -685,7 +606,10 @@ def scaled(count: int, benchtime: str | None, scale: float) -> tuple[int, str]:
         return count, bt
     new_count = min(count, max(MIN_SCALED_COUNT, round(count * scale)))
     if bt.endswith("x"):
-        new_bt = f"{max(1, int(int(bt[:-1]) * scale))}x"
+        # a fixed iteration count is cheap up to a thousand, and a benchmark
+        # may rely on reaching it (a panic at i == 3): never scale below that
+        n = int(bt[:-1])
+        new_bt = f"{max(min(n, MIN_SCALED_ITERATIONS), int(n * scale))}x"
     else:
         m = _DURATION.match(bt)
         ns = float(m.group(1)) * _DUR_NS[m.group(2)] * scale
@@ -1120,7 +1044,7 @@ def _run(
                             cancel=cancel,
                         )
                     go_seconds += r.seconds
-                    if not (r.ok and _LOST_RUN.search(r.stdout)):
+                    if not (r.ok and lost_run(r.stdout, bt)):
                         break
                     # Go's testing package can exit 0 while a benchmark's
                     # goroutine is still panicking ("0  NaN ns/op", no trace):
@@ -1130,14 +1054,13 @@ def _run(
                     break
                 if dog.fired or not r.ok or re.search(r"^--- FAIL", r.stdout, re.M):
                     raise _failure(r, v.snippet, timeout, v.folder, listed[built.index(v)], hung=dog.fired)
-                lost = _LOST_RUN.search(r.stdout)
+                lost = lost_run(r.stdout, bt)
                 if lost:
                     raise BenchPanic(
-                        f"{lost.group(1)} stopped before finishing (the test binary reported 0 iterations, "
-                        f"NaN ns/op, {LOST_PANIC_RETRIES + 1} times): it most likely panics, and Go's testing "
-                        "package lost the panic message as the process exited. Run the code with golab.run to "
-                        "see the panic.",
-                        lost.group(1),
+                        f"{lost} stopped before finishing ({LOST_PANIC_RETRIES + 1} runs in a row reported fewer "
+                        f"iterations than asked, {bt}): it most likely panics, and Go's testing package lost the "
+                        "panic message as the process exited. Run the code with golab.run to see the panic.",
+                        lost,
                         None,
                         r.stderr,
                     )

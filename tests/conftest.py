@@ -32,6 +32,14 @@ def unshare_works(flag: str) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def full_benchmarks(monkeypatch):
+    """Unit tests measure what they ask for: the short benchmark mode that
+    the root conftest sets for the lessons does not apply here (tests of
+    the scaling set GOLAB_BENCH_SCALE themselves)."""
+    monkeypatch.delenv("GOLAB_BENCH_SCALE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def ip():
     """One IPython shell for the session with ``%load_ext golab`` (IPython

@@ -130,6 +130,8 @@ def test_scale_and_benchtime():
     assert gb.scaled(10, None, 0.1) == (5, "100ms")
     assert gb.scaled(100, None, 0.1) == (10, "100ms")
     assert gb.scaled(10, "2000x", 0.5) == (5, "1000x")
+    assert gb.scaled(10, "10x", 0.1) == (5, "10x")  # an iteration count stays up to 1000
+    assert gb.scaled(10, "100000x", 0.1) == (5, "10000x")
     assert gb.scaled(2, "1s", 0.1) == (2, "100ms")  # never more runs than asked
     assert gb.scaled(10, "1s", 1.0) == (10, "1s")
     with pytest.raises(gb.BenchError, match="not valid"):
@@ -193,7 +195,7 @@ def test_compare_variants_interleaved(clean):
 def test_scale_env(monkeypatch, clean):
     monkeypatch.setenv("GOLAB_BENCH_SCALE", "0.1")
     r = golab.bench(ALLOC, pattern="NoAlloc", count=10, benchtime="1000x")
-    assert (r.count, r.benchtime) == (5, "100x") and len(r["NoAlloc"].samples) == 5
+    assert (r.count, r.benchtime) == (5, "1000x") and len(r["NoAlloc"].samples) == 5
     assert any("GOLAB_BENCH_SCALE" in n for n in r.notes)
 
 
@@ -304,8 +306,10 @@ def test_lost_panic_is_retried_then_reported(clean):
     benchmark goroutine is panicking; golab runs it again to see the panic,
     and never reports such a run as a result (seen about 1 in 15 runs on a
     busy machine with go1.27.3)."""
-    assert gb._LOST_RUN.search("BenchmarkP-2   \t       0\t               NaN ns/op\nPASS\n").group(1) == "BenchmarkP"
+    assert gb.lost_run("BenchmarkP-2   \t       0\t               NaN ns/op\nPASS\n", "1s") == "BenchmarkP"
+    assert gb.lost_run("BenchmarkP-2   \t       1\t   812 ns/op\nPASS\n", "10x") == "BenchmarkP"
+    assert gb.lost_run("BenchmarkP-2   \t      10\t   812 ns/op\nPASS\n", "10x") is None
     src = 'func f(n int) int {\n\tif n == 3 {\n\t\tpanic("boom at three")\n\t}\n\treturn n\n}\n\nfunc BenchmarkP(b *testing.B) {\n\tfor i := 0; i < b.N; i++ {\n\t\tf(i)\n\t}\n}\n'
-    for _ in range(8):
+    for _ in range(12):
         with pytest.raises(gb.BenchPanic, match="BenchmarkP"):
             golab.bench(src, count=1, benchtime="10x", name="cell.go")
