@@ -61,9 +61,10 @@ def golab_temp_dirs() -> set[str]:
     return {p.name for p in root.iterdir() if p.name not in keep}
 
 
-def child_processes() -> list[str]:
-    """Descendants of this test process still alive (from /proc)."""
-    me = os.getpid()
+def descendants(pid: int | None = None) -> dict[int, str]:
+    """Live (not zombie) descendants of ``pid`` (default: this test
+    process), pid -> command name, from /proc."""
+    root = os.getpid() if pid is None else pid
     parents: dict[int, int] = {}
     names: dict[int, str] = {}
     for entry in os.listdir("/proc"):
@@ -79,14 +80,19 @@ def child_processes() -> list[str]:
             continue
         parents[int(entry)] = int(fields[1])
         names[int(entry)] = stat[stat.index("(") + 1 : close]
-    found = []
-    for pid in parents:
-        p = pid
-        while p in parents and p != me and p > 1:
+    found = {}
+    for child in parents:
+        p = child
+        while p in parents and p not in (root, 0, 1):
             p = parents[p]
-        if p == me and pid != me:
-            found.append(f"{pid}:{names[pid]}")
+        if p == root and child != root:
+            found[child] = names[child]
     return found
+
+
+def child_processes() -> list[str]:
+    """Descendants of this test process still alive, as "pid:name"."""
+    return [f"{pid}:{name}" for pid, name in descendants().items()]
 
 
 @pytest.fixture

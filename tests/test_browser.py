@@ -35,9 +35,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import EXAMPLES, ROOT, descendants
+
 NOTEBOOKS = ROOT / "notebooks"
-EXAMPLES = ROOT / "go_examples"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("GOLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,29 +85,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _descendants(pid: int) -> list[int]:
-    """All live descendants of ``pid`` (from /proc), so none outlives the test."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[0] != "Z":
-            parents[int(entry)] = int(fields[1])
-    found = []
-    for child in parents:
-        p = child
-        while p in parents and p not in (pid, 0, 1):
-            p = parents[p]
-        if p == pid and child != pid:
-            found.append(child)
-    return found
 
 
 def _python() -> str:
@@ -191,7 +168,7 @@ class Lab:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            kids = _descendants(self.proc.pid)  # kernels run in their own sessions
+            kids = list(descendants(self.proc.pid))  # kernels run in their own sessions
             try:  # graceful: the server shuts its kernels down
                 self.api("/api/shutdown", method="POST", timeout=5)
                 self.proc.wait(timeout=20)
