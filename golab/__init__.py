@@ -53,7 +53,7 @@ def unload_ipython_extension(ipython):
     _unload(ipython)
 
 
-def __getattr__(name):  # widgets import ipywidgets: load them only when asked
+def __getattr__(name):  # the widgets module needs a UI library: load it only when asked
     if name in _WIDGETS:
         from . import widgets
 

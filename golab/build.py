@@ -31,10 +31,29 @@ from pathlib import Path
 from typing import Sequence
 
 from .snippet import Position, Snippet, SnippetError
-from .toolchain import GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
+from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
+
+
+class CompilerFailed(GolabError):
+    """The compiler stopped without saying what is wrong with the code."""
+
+
+def _failure_message(returncode: int, output: str) -> str:
+    if returncode < 0:
+        import signal
+
+        try:
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            how = f"was killed by signal {-returncode}"
+        return f"the Go compiler {how} before it finished (not a problem in your code); run it again."
+    tail = output.strip().splitlines()[-3:]
+    return f"the Go compiler failed with exit status {returncode} and no error position" + (
+        ": " + " / ".join(tail) if tail else "; run it again."
+    )
 
 
 @dataclasses.dataclass
@@ -235,6 +254,8 @@ def compile_snippet(
             )
         output = result.stdout + result.stderr
         errors = parse_errors(output, snippet) if result.returncode != 0 else []
+        if result.returncode != 0 and not errors:
+            raise CompilerFailed(_failure_message(result.returncode, output))
         drop = unused_inferred(errors, output, snippet) if errors else set()
         if drop and attempt == 0:
             snippet = snippet.without_inferred(drop)

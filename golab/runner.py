@@ -94,7 +94,7 @@ class RunReport:
 
     @property
     def status(self) -> str:
-        """One of: compile-error, timeout, out-of-memory, panic, exit, ok."""
+        """One of: compile-error, timeout, out-of-memory, panic, killed, exit, ok."""
         if self.errors:
             return "compile-error"
         if self.timed_out:
@@ -103,6 +103,8 @@ class RunReport:
             return "out-of-memory"
         if self.panic is not None:
             return "panic"
+        if self.exit_code is not None and self.exit_code < 0:
+            return "killed"
         if self.exit_code != 0:
             return "exit"
         return "ok"
@@ -145,6 +147,17 @@ class RunReport:
             p = self.panic
             where = f" at {p.position}" if p.position else ""
             return f"The program {'stopped with a fatal error' if p.fatal else 'panicked'}{where}: {p.message}"
+        if status == "killed":
+            import signal
+
+            try:
+                name = signal.Signals(-self.exit_code).name
+            except ValueError:
+                name = f"signal {-self.exit_code}"
+            return (
+                f"The program was killed by {name} from outside (not by golab's limits): the system's "
+                "out-of-memory killer, or someone stopped the process. Run it again."
+            )
         if status == "exit":
             return f"The program ended with exit status {self.exit_code} (it called os.Exit, or log.Fatal)."
         return "The program ran and exited with status 0."

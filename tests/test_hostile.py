@@ -7,14 +7,17 @@ correct."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import golab
+from golab.build import CompilerFailed
 from golab.toolchain import GolabError
 
 from conftest import ROOT
@@ -252,3 +255,66 @@ def test_escape_explorer_with_a_broken_case_shows_the_error():
 def test_exercise_on_broken_source_raises_clear_error():
     with pytest.raises(GolabError, match="does not compile: exercise.go:3:1: syntax error"):
         golab.stack_or_heap("func f() {\n\tx := \n}\n", line=2).truth()
+
+
+# ---------------------------------------------------------------- a crash mid-run
+
+
+def _kill_when_running(name: str, stop: threading.Event) -> None:
+    """SIGKILL the first descendant of this process called ``name`` (a
+    simulated crash), as soon as it appears."""
+    from conftest import descendants
+
+    while not stop.is_set():
+        for pid, comm in descendants().items():
+            if comm == name:
+                os.kill(pid, signal.SIGKILL)
+                return
+        time.sleep(0.02)
+
+
+def test_program_killed_mid_run_is_reported_and_next_run_works(no_leaks):
+    stop = threading.Event()
+    killer = threading.Thread(target=_kill_when_running, args=("prog", stop))
+    killer.start()
+    try:
+        report = golab.run("func main() {\n\ttime.Sleep(20 * time.Second)\n}\n", timeout=30)
+    finally:
+        stop.set()
+        killer.join()
+    assert report.status == "killed", report.text()
+    assert "killed by SIGKILL from outside" in report.explanation()
+    next_run_is_correct()
+
+
+def test_benchmark_killed_mid_run_is_a_clear_error_and_next_run_works(no_leaks):
+    src = "func BenchmarkSlow(b *testing.B) {\n\tfor b.Loop() {\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}\n"
+    stop = threading.Event()
+    killer = threading.Thread(target=_kill_when_running, args=("bench.test", stop))
+    killer.start()
+    try:
+        with pytest.raises(GolabError) as err:
+            golab.bench(src, count=3, benchtime="2000x", timeout=60)
+    finally:
+        stop.set()
+        killer.join()
+    assert "BenchmarkSlow" in str(err.value) and "Traceback" not in str(err.value)
+    ok = golab.bench(src, count=1, benchtime="3x")
+    assert len(ok["Slow"].samples) == 1
+    next_run_is_correct()
+
+
+def test_compiler_killed_mid_compile_is_a_clear_error(no_leaks):
+    stop = threading.Event()
+    killer = threading.Thread(target=_kill_when_running, args=("compile", stop))
+    killer.start()
+    try:
+        # a program large enough (about 3 s to compile) that the compiler is
+        # still busy when it is killed
+        big = "".join(f"func f{i}(x int) *int {{ y := x * {i}; return &y }}\n" for i in range(4000))
+        with pytest.raises(CompilerFailed, match="the Go compiler was killed by SIGKILL before it finished"):
+            golab.escape(big)
+    finally:
+        stop.set()
+        killer.join()
+    next_run_is_correct()
