@@ -65,7 +65,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .build import CompileError, parse_errors
+from .build import CompileError, parse_errors, without_unused_imports
 from .stats import ALPHA, CONFIDENCE, Interval, mann_whitney_p, median_ci, ratio_ci
 from .snippet import Snippet, SnippetError, SourceFile, _build, load, read_sources, strip_comments_and_strings
 from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, user_temp_root, workdir
@@ -848,7 +848,15 @@ def _build_binary(toolchain: Toolchain, snippet: Snippet, folder: Path, timeout:
             return binary
         except OSError:
             pass
-    result = run_go(toolchain, ["test", "-c", "-trimpath", "-o", str(binary), "."], cwd=folder, timeout=timeout)
+    for attempt in range(2):
+        result = run_go(toolchain, ["test", "-c", "-trimpath", "-o", str(binary), "."], cwd=folder, timeout=timeout)
+        retry = None
+        if result.returncode != 0 and not result.timed_out and attempt == 0:
+            retry = without_unused_imports(snippet, result.stderr + result.stdout)
+        if retry is None:
+            break
+        snippet = retry  # same file names: this write replaces them
+        snippet.write(folder)
     if result.timed_out:
         raise BenchError(
             f"building the test binary took longer than {result.seconds:.0f} s and was stopped; "

@@ -180,18 +180,21 @@ def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
     return errors
 
 
-def unused_inferred(errors: list[CompileError], output: str, snippet: Snippet) -> set[str]:
-    """Inferred imports the compiler called unused (an identifier that was a
-    local variable, not a package)."""
+def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
+    """The snippet again without the imports golab inferred that the
+    compiler's ``output`` calls unused (the identifier was a local variable,
+    not a package: ``list.Len()`` on a local ``list``), or None when no
+    inferred import is to blame and the errors are the user's.  Every
+    caller that compiles a snippet retries once with it."""
     inferred = {p for paths in snippet.inferred_imports.values() for p in paths}
-    found = set()
+    unused = set()
     for line in output.splitlines():
         m = _ERROR_LINE.match(line)
         if m:
             u = _UNUSED_IMPORT.match(m.group("msg"))
             if u and u.group(1) in inferred:
-                found.add(u.group(1))
-    return found
+                unused.add(u.group(1))
+    return snippet.without_inferred(unused) if unused else None
 
 
 def _read_diagnostics(folder: Path) -> list[dict]:
@@ -224,8 +227,7 @@ def compile_snippet(
     """Compile the snippet's non-test files once with ``flags`` (e.g. ``-m=2``).
 
     Inferred imports that turn out unused are dropped and the compile is
-    retried once, so ``list.Len()`` on a local ``list`` does not become an
-    import of container/list.
+    retried once (:func:`without_unused_imports`).
     """
     toolchain = toolchain or find_go()
     cfg = importcfg(toolchain, snippet.imports, timeout=timeout)
@@ -256,11 +258,10 @@ def compile_snippet(
         errors = parse_errors(output, snippet) if result.returncode != 0 else []
         if result.returncode != 0 and not errors:
             raise CompilerFailed(_failure_message(result.returncode, output))
-        drop = unused_inferred(errors, output, snippet) if errors else set()
-        if drop and attempt == 0:
-            snippet = snippet.without_inferred(drop)
-            continue
-        break
+        retry = without_unused_imports(snippet, output) if errors and attempt == 0 else None
+        if retry is None:
+            break
+        snippet = retry
     return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds)
 
 

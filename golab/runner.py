@@ -29,7 +29,7 @@ import re
 import threading
 from typing import Sequence
 
-from .build import CompileError, parse_errors
+from .build import CompileError, parse_errors, without_unused_imports
 from .snippet import load
 from .toolchain import GoTimeout, Toolchain, default_max_memory, find_go, run, run_go, workdir
 
@@ -307,13 +307,9 @@ def run_program(
                 break
             output = build.stdout + build.stderr
             errors = parse_errors(output, snippet)
-            from .build import unused_inferred
-
-            drop = unused_inferred(errors, output, snippet)
-            if drop and attempt == 0:
-                for f in list(snippet.files):
-                    (tmp / f).unlink(missing_ok=True)
-                snippet = snippet.without_inferred(drop)
+            retry = without_unused_imports(snippet, output) if attempt == 0 else None
+            if retry is not None:
+                snippet = retry  # same file names: the next write replaces them
                 continue
             report.errors = errors or [CompileError("", 0, 0, output.strip() or "go build failed")]
             report.build_seconds = build.seconds

@@ -53,6 +53,10 @@ def test_inferred_import_that_was_a_local_variable_is_dropped():
     report = golab.escape(src)
     assert report.ok, report.errors
     assert report.inferred_imports == {}
+    # the same retry serves programs and benchmarks
+    assert golab.run(src + "\nfunc main() { println(f()) }\n").ok
+    bench = src + "\nvar sink int\n\nfunc BenchmarkF(b *testing.B) {\n\tfor b.Loop() {\n\t\tsink = f()\n\t}\n}\n"
+    assert golab.bench(bench, count=1, benchtime="10x").names == ["BenchmarkF"]
 
 
 def test_folder_with_two_files(tmp_path):
