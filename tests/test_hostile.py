@@ -318,3 +318,36 @@ def test_compiler_killed_mid_compile_is_a_clear_error(no_leaks):
         stop.set()
         killer.join()
     next_run_is_correct()
+
+
+def test_sixteen_threads_mixing_escape_and_bench(no_leaks):
+    """Eight threads ask for escape reports and eight run benchmarks, all at
+    once, each on its own snippet: every result belongs to its snippet."""
+    results: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def escape_job(i: int) -> None:
+        try:
+            results[f"e{i}"] = golab.escape(f"func mk{i}() *[{i + 1}]int {{\n\tvar v{i} [{i + 1}]int\n\treturn &v{i}\n}}\n", name=f"e{i}.go")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def bench_job(i: int) -> None:
+        src = f"var sink{i} []byte\n\nfunc BenchmarkB{i}(b *testing.B) {{\n\tfor b.Loop() {{\n\t\tsink{i} = make([]byte, {(i + 1) * 16})\n\t}}\n}}\n"
+        try:
+            results[f"b{i}"] = golab.bench(src, count=1, benchtime="5000x")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=escape_job, args=(i,)) for i in range(8)]
+    threads += [threading.Thread(target=bench_job, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for i in range(8):
+        report = results[f"e{i}"]
+        assert [(d.file, d.subject) for d in report.heap()] == [(f"e{i}.go", f"v{i}")]
+        bench = results[f"b{i}"]
+        assert bench.names == [f"BenchmarkB{i}"] and bench[f"B{i}"].allocs_per_op == 1
