@@ -46,9 +46,13 @@ def ip():
     allows one global app per process: start_ipython() returns None the
     second time)."""
     from IPython import get_ipython
+    from IPython.core.interactiveshell import InteractiveShell
     from IPython.testing.globalipapp import start_ipython
 
-    shell = start_ipython() or get_ipython()
+    if InteractiveShell.initialized():  # a test (widgets) made a plain shell first
+        shell = InteractiveShell.instance()
+    else:
+        shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "golab")
     return shell
 
