@@ -109,7 +109,7 @@ class GolabMagics(Magics):
     @argument("--count", type=int, default=5, help="runs of each benchmark (go test -count)")
     @argument("--benchtime", default="1s", help="go test -benchtime (1s, 200x, ...)")
     @argument("--pattern", default=".", help="go test -bench regexp: which benchmarks")
-    @argument("--timeout", type=float, default=None, help="time limit in seconds for the whole run")
+    @argument("--timeout", type=float, default=None, help="seconds one run of the test binary may take (default 60)")
     @argument("--name", default="cell_test.go", help="file name shown for the cell")
     @argument("--quiet", action="store_true", help="no progress display")
     @cell_magic
