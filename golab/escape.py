@@ -28,7 +28,6 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from typing import Iterable
 
 from .build import CompileError, CompileResult, compile_snippet, map_json_position
 from .snippet import Snippet, load, strip_comments_and_strings
@@ -483,7 +482,3 @@ def _copy(report: EscapeReport) -> EscapeReport:
         errors=[dataclasses.replace(e) for e in report.errors],
         sources=dict(report.sources),
     )
-
-
-def placements(report: EscapeReport, lines: Iterable[int]) -> dict[int, str]:
-    return {line: report.placement(line) for line in lines}
