@@ -171,12 +171,9 @@ class CheckReport:
 
 
 def _messages(report: EscapeReport, file: str, line: int) -> list[str]:
-    """What the compiler printed for a line: its own decisions, and the
-    repeats the inliner printed there (folded into the callee's decision)."""
-    here = [d.message for d in report.on_line(line, file)]
-    prefix = f"{file}:{line}:"
-    repeated = [d.message for d in report.decisions if any(site.startswith(prefix) for site in d.inlined_at)]
-    return here + [m for m in repeated if m not in here]
+    """What the compiler printed for a line: every decision on it, the
+    copies the inliner made at a call on this line included."""
+    return [d.message for d in report.on_line(line, file)]
 
 
 def judge_claim(annotation: Annotation, report: EscapeReport) -> ClaimResult:

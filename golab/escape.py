@@ -2,16 +2,17 @@
 
 What it does: compiles a snippet with ``-m`` (level 1) or ``-m=2`` (level 2,
 which adds the reason chain) and, optionally, ``-l`` (no inlining), and turns
-the compiler's report into :class:`Decision` values.  The compiler's
-structured ``-json`` diagnostics (the LSP-style output gopls reads) supply the
-flow of each escape and leak with exact positions; the ``-m`` text supplies
-what JSON leaves out ("does not escape", inlining calls).  Decisions the
-inliner repeats at call sites (``moved to heap: data`` again at the line that
-calls an inlined function) are folded into the original decision, which
-remembers those call sites in ``inlined_at``; a call-site decision that
-differs from the callee's own (inlined, the ``make`` no longer escapes) is
-kept, with ``via`` naming the inlined function.  Compiler lines golab does not
-know are kept as kind ``other``.
+every line the compiler prints about the user's code into a
+:class:`Decision`, at the file, line and column the compiler names, in the
+compiler's words.  At level 2 each escape and leak carries the flow the
+compiler printed for it, matched on the message and the position together
+(two leaks of one parameter at one position each get their own).  Decisions
+the inliner copies to a call site (``moved to heap: x`` again on the line
+that calls an inlined ``leaf()``, at any depth of inlining) are entries of
+their own, each with ``inlined_from`` naming the callee's decision and the
+callee; the callee's decision lists those call sites in ``inlined_at``.
+Grouping copies under their callee is a view's choice; the data keeps all.
+Compiler lines golab does not know are kept as kind ``other``.
 
 What it reads: Go source text, a .go file or a package folder (anything
 :func:`golab.snippet.load` takes).
@@ -25,11 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import threading
 from collections import OrderedDict
 
-from .build import CompileError, CompileResult, compile_snippet, map_json_position
+from .build import CompileError, CompileResult, compile_snippet
 from .snippet import Snippet, load, strip_comments_and_strings
 from .toolchain import Toolchain, find_go
 
@@ -38,26 +40,56 @@ LEAK_KINDS = ("leaking-param", "leaking-param-content", "leaking-param-result", 
 INLINE_KINDS = ("can-inline", "cannot-inline", "inlining-call")
 KINDS = (*HEAP_KINDS, "does-not-escape", *LEAK_KINDS, *INLINE_KINDS, "closure-capture", "other")
 
-# (kind, pattern): the first match wins.  Subject is group "s".
+# (kind, pattern): the first match wins.  Subject is group "s".  Function
+# names (can inline, cannot inline, inlining call) are read separately, with
+# brackets balanced, because generic instances print with spaces in them:
+# ``Id[go.shape.struct { A int }]``.
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     (k, re.compile(p))
     for k, p in [
         ("moved-to-heap", r"^moved to heap: (?P<s>.+)$"),
-        ("leaking-param-content", r"^leaking param content: (?P<s>\S+)"),
-        ("leaking-param-result", r"^leaking param: (?P<s>\S+) to result (?P<r>\S+) level=\d+"),
+        ("leaking-param-content", r"^leaking param content: (?P<s>\S+)$"),
+        ("leaking-param-result", r"^leaking param: (?P<s>\S+) to result (?P<r>\S+) level=(?P<level>\d+)$"),
         ("leaking-param", r"^leaking param: (?P<s>\S+)$"),
         ("leaking-closure-reference", r"^leaking closure reference (?P<s>\S+)"),
         ("does-not-escape", r"^(?P<s>.+) does not escape$"),
         ("escapes", r"^(?P<s>.+) escapes to heap$"),
-        ("can-inline", r"^can inline (?P<s>\S+?)(?: with cost (?P<cost>\d+))?(?: as: .*)?$"),
-        ("cannot-inline", r"^cannot inline (?P<s>\S+?): (?P<reason>.+)$"),
-        ("inlining-call", r"^inlining call to (?P<s>\S+)"),
-        ("closure-capture", r"^\S+ capturing by (?P<how>ref|value): (?P<s>\S+)"),
+        ("closure-capture", r"^.+? capturing by (?P<how>ref|value): (?P<s>\S+) \(addr="),
     ]
 ]
+# message prefix -> kind, for messages that name a function
+_FUNCTION_MESSAGES = (("can inline ", "can-inline"), ("cannot inline ", "cannot-inline"), ("inlining call to ", "inlining-call"))
+_COST = re.compile(r"^ with cost (?P<cost>\d+)(?: as: .*)?$")
+_SCORE = re.compile(r"^ with score -?\d+$")
 
 _LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.*)$")
-_FLOW_HEADER = re.compile(r"^(?:.+ escapes to heap in \S+|parameter \S+ leaks to .+):$")
+# -m=2 flow headers, printed before the decision they explain
+_ESCAPE_HEADER = re.compile(r"^(?P<s>.+) escapes to heap in (?P<fn>.+):$")
+_LEAK_HEADER = re.compile(r"^parameter (?P<s>\S+) leaks to (?P<sink>.+) for (?P<fn>.+) with derefs=(?P<derefs>-?\d+):$")
+
+
+def split_function_name(text: str) -> tuple[str, str]:
+    """(name, rest): a function name as the compiler prints it, read up to the
+    first space or colon outside brackets (generic instances contain both),
+    and the text after it."""
+    depth = 0
+    quote = ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == "\\":
+                continue
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"`":
+            quote = ch
+        elif ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+        elif depth <= 0 and ch in " :":
+            return text[:i], text[i:]
+    return text, ""
 
 
 @dataclasses.dataclass
@@ -73,8 +105,12 @@ class Decision:
     flow: list[str] = dataclasses.field(default_factory=list)  # why (level 2)
     cost: int | None = None  # inlining cost (can-inline)
     reason: str | None = None  # why not inlined (cannot-inline)
-    inlined_at: list[str] = dataclasses.field(default_factory=list)  # call sites repeating it
-    via: str | None = None  # inlined function this call-site decision comes from
+    # A copy the inliner made at a call site: the callee's decision it repeats
+    # ({"file", "line", "column", "function"}; file/line/column are None for
+    # a callee whose source golab does not have), else None.
+    inlined_from: dict | None = None
+    inlined_at: list[str] = dataclasses.field(default_factory=list)  # call sites copying it (from inlined_from)
+    via: str | None = None  # inlined function this call-site decision comes from (inlined_from's)
 
     @property
     def heap(self) -> bool:
@@ -99,6 +135,7 @@ class Decision:
             "subject": self.subject,
             "message": self.message,
             "flow": list(self.flow),
+            "inlined_from": dict(self.inlined_from) if self.inlined_from else None,
         }
         if self.inlined_at:
             d["inlined_at"] = list(self.inlined_at)
@@ -186,16 +223,37 @@ def explain_flow(flow: list[str]) -> str:
 
 
 def classify(message: str) -> tuple[str, str, dict]:
-    """(kind, subject, extras) for one summary line of ``-m`` output."""
+    """(kind, subject, extras) for one summary line of ``-m`` output.
+
+    Every shape the compiler prints at ``-m`` and ``-m=2`` (escape, inline,
+    devirtualize and walk phases) is either one of :data:`KINDS` or kept as
+    ``other`` with its words in ``message``; nothing is dropped."""
+    for prefix, kind in _FUNCTION_MESSAGES:
+        if message.startswith(prefix):
+            name, rest = split_function_name(message[len(prefix):])
+            if not name:
+                break
+            extras: dict = {}
+            if kind == "can-inline":
+                m = _COST.match(rest)
+                if rest and not m:
+                    break
+                if m:
+                    extras["cost"] = int(m.group("cost"))
+            elif kind == "cannot-inline":
+                if rest.startswith(": "):
+                    extras["reason"] = rest[2:]
+                elif rest.startswith(" into "):  # one call, not the function: "cannot inline f into g: ..."
+                    extras["reason"] = rest.strip()
+                else:
+                    break
+            elif rest and not _SCORE.match(rest):
+                break
+            return kind, name, extras
     for kind, pattern in _PATTERNS:
         m = pattern.match(message)
         if m:
-            extras = {}
-            if kind == "can-inline" and m.group("cost"):
-                extras["cost"] = int(m.group("cost"))
-            if kind == "cannot-inline":
-                extras["reason"] = m.group("reason")
-            return kind, m.group("s"), extras
+            return kind, m.group("s"), {}
     return "other", "", {}
 
 
@@ -284,63 +342,123 @@ class EscapeReport:
 # ---------------------------------------------------------------- parsing
 
 
-def parse_text(output: str, user_files: set[str]) -> list[Decision]:
-    """Decisions from ``-m`` / ``-m=2`` text, with text flows attached."""
+def _flow_key(d: Decision) -> tuple | None:
+    """What flow header explains this decision: (what, position, subject,
+    sink, derefs), None for the decisions the compiler explains with none."""
+    pos = (d.file, d.line, d.column)
+    if d.kind in HEAP_KINDS:
+        return ("heap", pos, d.subject)
+    if d.kind == "leaking-param":
+        return ("leak", pos, d.subject, "{heap}", 0)
+    if d.kind == "leaking-param-content":
+        return ("leak", pos, d.subject, "{heap}", None)  # any derefs > 0
+    if d.kind == "leaking-param-result":
+        m = _PATTERNS[2][1].match(d.message)
+        return ("leak", pos, d.subject, m.group("r"), int(m.group("level"))) if m else None
+    return None
+
+
+def _claim_flow(pending: list[tuple[tuple, list[str]]], key: tuple) -> list[str]:
+    """Take the flow for ``key`` out of ``pending`` (headers in the order the
+    compiler printed them); the message decides, never the position alone."""
+    if key[0] == "heap":
+        for i, (k, steps) in enumerate(pending):
+            if k == key:
+                return pending.pop(i)[1]
+        # the header may name the node as it was before inlining rewrote it
+        # ("i escapes to heap in main:" for the call site's "3 escapes to
+        # heap"), or the call ("append(s, v)" for "append escapes to heap")
+        here = [i for i, (k, _) in enumerate(pending) if k[:2] == key[:2]]
+        subject = key[2]
+        for same in (
+            lambda other: subject == "append" and other.startswith("append("),
+            lambda other: _shape(other) == _shape(subject),
+            lambda other: _head(other) == _head(subject) != "",
+        ):
+            for i in here:
+                if same(pending[i][0][2]):
+                    return pending.pop(i)[1]
+        return pending.pop(here[0])[1] if len(here) == 1 else []
+    # a parameter's leak may be explained more than once as the solver walks
+    # again with fewer dereferences: take the one the verdict reports (the
+    # fewest derefs) and drop the others printed for the same verdict
+    same = [i for i, (k, _) in enumerate(pending) if k[:4] == key[:4]]
+    if key[4] is None:
+        fits = [i for i in same if pending[i][0][4] > 0]
+    else:
+        fits = [i for i in same if pending[i][0][4] == key[4]]
+    if not fits:
+        return []
+    best = min(fits, key=lambda i: pending[i][0][4])
+    steps = pending[best][1]
+    for i in reversed(fits):
+        del pending[i]
+    return steps
+
+
+def parse_text(output: str, user_files: set[str], generated: set[str] = frozenset()) -> list[Decision]:
+    """One decision per line the compiler printed, in the compiler's order,
+    repeats included; at ``-m=2`` each with the flow printed for it.  Lines
+    about files golab wrote itself (``generated`` names that are not the
+    user's, an added empty main) are left out; lines about the compiler's
+    ``<autogenerated>`` wrappers and standard-library generics instantiated
+    in the user's package are kept, at the file the compiler names."""
     decisions: list[Decision] = []
-    pending: dict[tuple, list[str]] = {}  # position -> flow lines not yet claimed
-    current: tuple | None = None
+    pending: list[tuple[tuple, list[str]]] = []  # flow headers not yet claimed, in order
+    current: list[str] | None = None  # steps of the header being read
     for raw in output.splitlines():
         m = _LINE.match(raw)
         if not m:
             continue
         file = m.group("file").removeprefix("./")
-        if file not in user_files:
-            continue
+        if file not in user_files and os.path.basename(file) in generated:
+            continue  # a file golab added (an empty main)
         line, col, msg = int(m.group("line")), int(m.group("col") or 0), m.group("msg")
         pos = (file, line, col)
-        if msg.startswith(" "):  # a flow step of the header above
-            if current == pos:
-                pending.setdefault(pos, []).append(msg.strip().rstrip(":"))
+        if msg.startswith(" "):  # a step of the flow header above
+            if current is not None:
+                current.append(msg.strip().rstrip(":"))
             continue
-        if _FLOW_HEADER.match(msg):
-            current = pos
-            pending.setdefault(pos, [])
+        header = _ESCAPE_HEADER.match(msg)
+        leak = None if header else _LEAK_HEADER.match(msg)
+        if header or leak:
+            current = []
+            if header:
+                key = ("heap", pos, header.group("s"))
+            else:
+                key = ("leak", pos, leak.group("s"), leak.group("sink"), int(leak.group("derefs")))
+            pending.append((key, current))
             continue
         current = None
         kind, subject, extras = classify(msg)
-        flow = pending.pop(pos, []) if kind in HEAP_KINDS + LEAK_KINDS else []
-        decisions.append(Decision(file, line, col, kind, subject, msg, flow, **extras))
+        d = Decision(file, line, col, kind, subject, msg, **extras)
+        key = _flow_key(d)
+        if key is not None:
+            d.flow = list(_claim_flow(pending, key))
+        decisions.append(d)
     return decisions
 
 
-def json_flows(result: CompileResult) -> dict[tuple, list[list[str]]]:
-    """Flow chains from the -json diagnostics: position -> [chain, ...]."""
-    flows: dict[tuple, list[list[str]]] = {}
-    for diag in result.diagnostics:
-        if diag.get("code") not in ("escape", "escapes", "leak"):
-            continue
-        start = diag["range"]["start"]
-        pos = map_json_position(result.snippet, diag.get("_file"), start["line"], start["character"])
-        if pos is None:
-            continue
-        chain = []
-        for info in diag.get("relatedInformation") or []:
-            text = info.get("message", "")
-            if not text.startswith("escflow:"):
-                continue
-            step = text.removeprefix("escflow:").strip().rstrip(":")
-            loc = info.get("location", {})
-            r = loc.get("range", {}).get("start", {})
-            where = map_json_position(result.snippet, loc.get("uri"), r.get("line", 0), r.get("character", 0))
-            if step.startswith("from ") and where is not None:
-                step += f" at {where}"
-            chain.append(step)
-        flows.setdefault((pos.file, pos.line, pos.column), []).append(chain)
-    return flows
+_GENERIC_ARGS = re.compile(r"\[[^\[\]]*\]")
+_CLOSURE_SUFFIX = re.compile(r"(?:\.(?:func|gowrap|deferwrap)\d+)+$")
+
+
+def _declared_name(name: str) -> str:
+    """The name a function has in the source, for a name the compiler prints:
+    ``Ptr[go.shape.int]`` -> ``Ptr``, ``(*Pair[go.shape.int]).Swap`` ->
+    ``(*Pair).Swap``, ``makeCounter.func1`` -> ``makeCounter`` (a closure
+    lies inside the function that holds it)."""
+    while True:
+        stripped = _GENERIC_ARGS.sub("", name)
+        if stripped == name:
+            break
+        name = stripped
+    return _CLOSURE_SUFFIX.sub("", name)
 
 
 def _function_ranges(sources: dict[str, str]) -> dict[str, tuple[str, int, int]]:
-    """Name (as the compiler prints it) -> (file, first line, last line)."""
+    """Name (as the compiler prints it, without type arguments) -> (file,
+    first line, last line)."""
     decl = re.compile(r"^func[ \t]*(?:\([ \t]*\w*[ \t]*(?P<ptr>\*)?[ \t]*(?P<recv>\w+)[^)]*\)[ \t]*)?(?P<name>\w+)", re.M)
     top = re.compile(r"^(?:func|type|var|const|import)\b", re.M)
     ranges: dict[str, tuple[str, int, int]] = {}
@@ -355,66 +473,150 @@ def _function_ranges(sources: dict[str, str]) -> dict[str, tuple[str, int, int]]
             name, recv = m.group("name"), m.group("recv")
             names = [name]
             if recv:
-                names = [f"(*{recv}).{name}" if m.group("ptr") else f"{recv}.{name}", f"{recv}.{name}", f"(*{recv}).{name}"]
+                names = [f"(*{recv}).{name}" if m.group("ptr") else f"{recv}.{name}"]
             for n in names:
                 ranges.setdefault(n, (file, first, last))
     return ranges
 
 
-def fold_inlined(decisions: list[Decision], sources: dict[str, str]) -> list[Decision]:
-    """Fold decisions the inliner repeated at call sites into the originals."""
-    # exact repeats first (the compiler prints some lines twice)
-    seen: set[tuple] = set()
-    unique = []
-    for d in decisions:
-        key = (d.file, d.line, d.column, d.kind, d.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        unique.append(d)
+# Things at an inlined call's own position that belong to the caller: the
+# call's result temporaries (``~r0 escapes to heap`` when the result is
+# converted to an interface) and the slice of a variadic call.
+_CALLER_SUBJECT = re.compile(r"^(?:~[rRb]\d+|\.\.\. argument)$")
+_WORD = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'|\w+')
+
+
+def _shape(subject: str) -> str:
+    """A subject with names and literals blanked: after inlining, the
+    compiler prints ``make([]int, 3)`` at the call site for the callee's
+    ``make([]int, n)``, and ``3 escapes`` for ``i escapes``."""
+    return _WORD.sub("_", subject.replace("...", "\0")).replace("\0", "...")
+
+
+def _head(subject: str) -> str:
+    """What kind of thing a subject is: ``make(``, ``&T{``, ``new(``, ``func literal``."""
+    m = re.match(r"^[^({]*[({]", subject)
+    return m.group(0) if m else ""
+
+
+def _copy_tests(d: Decision) -> list:
+    """Tests, strictest first, for "is callee decision c the one d copies"."""
+    if d.kind == "other":  # no subject: the words must be the same
+        return [lambda c: c.kind == "other" and c.message == d.message]
+    tests = [lambda c: c.kind != "other" and c.subject == d.subject]
+    if not _CALLER_SUBJECT.match(d.subject):
+        tests.append(lambda c: c.kind != "other" and _shape(c.subject) == _shape(d.subject))
+        if _head(d.subject):
+            tests.append(lambda c: c.kind != "other" and _head(c.subject) == _head(d.subject))
+    return tests
+
+
+def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
+    """Mark each decision the inliner copied to a call site with where it came
+    from (``inlined_from``: the callee's decision and the callee), and list
+    those call sites on the callee's decision (``inlined_at``).  Nothing is
+    removed: every copy stays an entry of its own, at the compiler's
+    position, with its own message and flow.
+
+    The compiler prints a copy at the outermost call site, the position of
+    the call that was inlined, together with one ``inlining call to F`` line
+    per function inlined there (at any depth).  A copy is matched with the
+    decision in those functions' bodies about the same thing: the same
+    subject, else the same subject with names and literals blanked, taken in
+    order (the compiler walks the inlined body in source order)."""
     ranges = _function_ranges(sources)
-    calls: dict[tuple, list[str]] = {}
-    for d in unique:
+    callees: dict[tuple, list[str]] = {}
+    for d in decisions:
         if d.kind == "inlining-call":
-            calls.setdefault((d.file, d.line, d.column), []).append(d.subject)
-    kept = []
-    for d in unique:
-        callees = [c for c in calls.get((d.file, d.line, d.column), []) if c in ranges]
-        if d.kind == "inlining-call" or not callees:
-            kept.append(d)
-            continue
-        original = None
-        for callee in callees:
-            file, first, last = ranges[callee]
-            for e in unique:
-                if e is not d and e.file == file and first <= e.line <= last and e.kind == d.kind and e.subject == d.subject:
-                    original = e
+            callees.setdefault((d.file, d.line, d.column), []).append(d.subject)
+    analysis = [d for d in decisions if d.kind not in INLINE_KINDS]
+    at: dict[tuple, list[Decision]] = {}
+    for d in analysis:
+        at.setdefault((d.file, d.line, d.column), []).append(d)
+    body: dict[str, list[Decision]] = {}
+
+    def inside(name: str) -> list[Decision]:
+        """The decisions in the body of the function the compiler calls ``name``."""
+        if name not in body:
+            where = ranges.get(_declared_name(name))
+            body[name] = (
+                [] if where is None else [d for d in analysis if d.file == where[0] and where[1] <= d.line <= where[2]]
+            )
+        return body[name]
+
+    origin: dict[int, dict | None] = {}  # id(decision) -> inlined_from
+    active: set[tuple] = set()
+
+    def link(pos: tuple) -> None:
+        """Set ``origin`` for every decision at ``pos`` (callees first)."""
+        here = at.get(pos, [])
+        if all(id(d) in origin for d in here):
+            return
+        names = callees.get(pos, [])
+        if not names or pos in active:
+            for d in here:
+                origin.setdefault(id(d), None)
+            return
+        active.add(pos)
+        candidates: list[tuple[Decision, str]] = []
+        seen: set[int] = set()
+        for name in names:
+            for c in inside(name):
+                if (c.file, c.line, c.column) != pos and id(c) not in seen:
+                    seen.add(id(c))
+                    candidates.append((c, name))
+        candidates.sort(key=lambda cn: (cn[0].line, cn[0].column))
+        used: set[int] = set()
+        for d in here:
+            match = None
+            for same in _copy_tests(d):
+                match = next(((c, n) for c, n in candidates if id(c) not in used and same(c)), None)
+                if match:
                     break
-            if original:
+            if match is not None:
+                c, name = match
+                used.add(id(c))
+                link((c.file, c.line, c.column))
+                root = origin.get(id(c))
+                if root is not None and root["line"] is not None:
+                    origin[id(d)] = dict(root)  # a copy of a copy: the first decision
+                else:
+                    origin[id(d)] = {"file": c.file, "line": c.line, "column": c.column, "function": name}
+                continue
+            outside = [n for n in names if _declared_name(n) not in ranges]
+            if outside and not _CALLER_SUBJECT.match(d.subject) and d.kind != "other":
+                # copied from a body golab does not have (the standard
+                # library's): the innermost such callee, no position
+                origin[id(d)] = {"file": None, "line": None, "column": None, "function": outside[-1]}
+            else:
+                origin[id(d)] = None  # the caller's own: the call's result, its ... slice
+        active.discard(pos)
+
+    for pos in at:
+        link(pos)
+    first_at = {pos: [d for d in ds if origin.get(id(d)) is None] for pos, ds in at.items()}
+    for d in analysis:
+        d.inlined_from = origin.get(id(d))
+        d.via = d.inlined_from["function"] if d.inlined_from else None
+        d.inlined_at = []
+    for d in analysis:
+        o = d.inlined_from
+        if o and o["line"] is not None:
+            for source in first_at.get((o["file"], o["line"], o["column"]), []):
+                if d.position not in source.inlined_at:
+                    source.inlined_at.append(d.position)
                 break
-        if original is not None:
-            original.inlined_at.append(d.position)
-        else:
-            d.via = callees[0]
-            kept.append(d)
-    return kept
 
 
 def decisions_from(result: CompileResult, level: int) -> list[Decision]:
     sources = {s.name: s.text for s in result.snippet.sources if not s.is_test}
-    decisions = parse_text(result.output, set(sources))
-    if level >= 2:
-        flows = json_flows(result)
-        for d in decisions:
-            chains = flows.get((d.file, d.line, d.column))
-            if chains and (d.heap or d.kind in LEAK_KINDS):
-                d.flow = chains.pop(0)
-    else:
+    decisions = parse_text(result.output, set(sources), set(result.snippet.files))
+    if level < 2:
         for d in decisions:
             d.flow = []
+    link_inlined(decisions, sources)
     order = {name: i for i, name in enumerate(sources)}
-    decisions = fold_inlined(decisions, sources)
-    decisions.sort(key=lambda d: (order.get(d.file, 99), d.line, d.column, KINDS.index(d.kind)))
+    decisions.sort(key=lambda d: (order.get(d.file, len(order)), d.file, d.line, d.column, KINDS.index(d.kind)))
     return decisions
 
 
@@ -455,7 +657,7 @@ def escape(
         if key in _cache:
             _cache.move_to_end(key)
             return _copy(_cache[key])
-    result = compile_snippet(snippet, flags, toolchain=toolchain, timeout=timeout)
+    result = compile_snippet(snippet, flags, toolchain=toolchain, timeout=timeout, json_diagnostics=False)
     report = EscapeReport(
         go_version=toolchain.version,
         level=level,
@@ -478,7 +680,12 @@ def _copy(report: EscapeReport) -> EscapeReport:
     """Callers may mutate what they get; the cache keeps its own."""
     return dataclasses.replace(
         report,
-        decisions=[dataclasses.replace(d, flow=list(d.flow), inlined_at=list(d.inlined_at)) for d in report.decisions],
+        decisions=[
+            dataclasses.replace(
+                d, flow=list(d.flow), inlined_at=list(d.inlined_at), inlined_from=dict(d.inlined_from) if d.inlined_from else None
+            )
+            for d in report.decisions
+        ],
         errors=[dataclasses.replace(e) for e in report.errors],
         sources=dict(report.sources),
     )

@@ -10,7 +10,7 @@ import golab
 from golab.escape import KINDS, classify, parse_text
 from golab.toolchain import GoTimeout
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 
 CASES = EXAMPLES / "escapecases" / "main.go"
 
@@ -42,15 +42,105 @@ def test_kinds_seen_on_the_guide_examples(cases2):
     assert reason.startswith("function too complex: cost")
 
 
-def test_inlined_repeats_are_folded_with_their_call_site(cases2):
+def test_inlined_copies_are_entries_at_the_call_site(cases2):
     file = next(iter(cases2.sources))
-    data = [d for d in cases2.decisions if d.subject == "data" and d.kind == "moved-to-heap"]
-    assert len(data) == 1 and data[0].line == 44
+    (data,) = [d for d in cases2.on_line(44, file) if d.subject == "data"]
     call = cases2.find_line("\tprocessLargeData()")
-    assert data[0].inlined_at == [f"{file}:{call}:18"]  # the column where the call ends
-    # a call-site decision that differs from the callee's is kept, marked
+    (copy,) = [d for d in cases2.on_line(call, file) if d.kind == "moved-to-heap"]
+    assert copy.column == 18 and copy.message == "moved to heap: data"  # the column where the call ends
+    assert copy.inlined_from == {"file": file, "line": 44, "column": 6, "function": "processLargeData"}
+    assert copy.flow and copy.flow != data.flow  # its own chain, printed for the call site
+    assert cases2.placement(call, file) == "heap"
+    assert data.inlined_from is None and data.inlined_at == [f"{file}:{call}:18"]  # derived from the copies
+    # a copy whose verdict differs from the callee's keeps its own words
     (make,) = [d for d in cases2.on_line(cases2.find_line("len(createSlice())"), file) if d.subject.startswith("make(")]
     assert make.via == "createSlice" and make.message == "make([]int, 100) does not escape"
+    assert make.inlined_from["function"] == "createSlice" and make.inlined_from["line"] == 29
+
+
+THREE_LEVELS = """package main
+
+func leaf() *int {
+	x := 1
+	return &x
+}
+
+func mid() *int { return leaf() }
+
+func top() *int { return mid() }
+
+var sink *int
+
+func main() {
+	sink = top()
+}
+"""
+
+
+def test_three_levels_of_inlining_keep_every_copy():
+    for level in (1, 2):
+        r = golab.escape(THREE_LEVELS, level=level)
+        moved = [(d.line, d.column, d.inlined_from and d.inlined_from["function"]) for d in r.of_kind("moved-to-heap")]
+        assert moved == [(4, 2, None), (8, 30, "leaf"), (10, 29, "leaf"), (15, 12, "leaf")]
+        assert all(r.placement(line) == "heap" for line in (8, 10, 15))
+        (x,) = [d for d in r.on_line(4) if d.kind == "moved-to-heap"]
+        assert x.inlined_at == ["snippet.go:8:30", "snippet.go:10:29", "snippet.go:15:12"]
+        mid = r.on_line(8)[-1] if r.on_line(8)[-1].heap else [d for d in r.on_line(8) if d.heap][0]
+        assert mid.inlined_from == {"file": "snippet.go", "line": 4, "column": 2, "function": "leaf"}
+        data = r.to_json()["decisions"]
+        assert [d["inlined_from"] for d in data if d["line"] == 4 and d["kind"] == "moved-to-heap"] == [None]
+        assert all("inlined_from" in d for d in data)
+    # a want that the copy makes false, and one it makes true
+    checked = golab.check(THREE_LEVELS.replace("return leaf() }", 'return leaf() } // want !"moved to heap"').replace(
+        "sink = top()", 'sink = top() // want "^moved to heap: x$"'))
+    assert [w.holds for w in checked.wants] == [False, True]
+
+
+def test_two_leaks_at_one_position_each_get_their_own_flow():
+    r = golab.escape("func two(p *int) (*int, *int) { return p, p }\n", level=2, inline=False)
+    leaks = r.of_kind("leaking-param-result")
+    assert [d.message for d in leaks] == ["leaking param: p to result ~r0 level=0", "leaking param: p to result ~r1 level=0"]
+    assert [d.flow[0] for d in leaks] == ["flow: ~r0 ← p", "flow: ~r1 ← p"]
+    assert (leaks[0].line, leaks[0].column) == (leaks[1].line, leaks[1].column)
+
+
+MIX = """var sink any
+var keep []int
+
+func mix(n int) []int {
+	i := n; s := make([]int, n); sink = i
+	return s
+}
+
+func main() {
+	keep = mix(3)
+}
+"""
+
+
+def test_two_escapes_on_one_line_each_get_their_own_flow():
+    r = golab.escape(MIX, level=2)
+    for line, i_subject, make_subject in ((5, "i", "make([]int, n)"), (10, "3", "make([]int, 3)")):
+        (i,) = [d for d in r.on_line(line) if d.subject == i_subject]
+        (mk,) = [d for d in r.on_line(line) if d.subject == make_subject]
+        assert i.heap and mk.heap
+        assert i.flow[0] == "flow: {heap} ← &{storage for i}" and "sink = i (assign)" in i.flow[-1]
+        assert mk.flow[0] == f"flow: s ← &{{storage for {make_subject}}}"
+        assert i.flow != mk.flow
+    # at the call site both are at one position, the inlined call's; the
+    # compiler's header there names "i" for the decision that says "3"
+    assert (i.line, i.column) == (mk.line, mk.column) == (10, 12)
+    assert mk.flow[-1] == "from keep = ~r0 (assign) at snippet.go:10:7"
+    assert i.flow[1] == "from i (spill) at snippet.go:10:12"
+
+
+def test_unclassified_decisions_are_never_taken_for_one_another():
+    r = golab.escape(ROOT / "tests" / "corpus" / "ifaces", level=1)
+    devirt = [d for d in r.decisions if d.message == "devirtualizing s.Area to *Circle"]
+    own, copy = devirt  # in direct(), and at main's call of direct()
+    assert own.kind == "other" and own.inlined_from is None  # (*Circle).Area is inlined there too: not its copy
+    assert copy.inlined_from == {"file": own.file, "line": own.line, "column": own.column, "function": "direct"}
+    assert own.inlined_at == [copy.position]
 
 
 def test_level_one_has_no_flow_and_no_cannot_inline():
@@ -63,7 +153,7 @@ def test_level_one_has_no_flow_and_no_cannot_inline():
 def test_no_inline_flag():
     r = golab.escape(CASES, inline=False)
     assert not r.of_kind("can-inline", "inlining-call")
-    assert not any(d.inlined_at or d.via for d in r.decisions)
+    assert not any(d.inlined_at or d.via or d.inlined_from for d in r.decisions)
 
 
 def test_unknown_lines_are_kept_as_other():
@@ -83,10 +173,44 @@ def test_unknown_lines_are_kept_as_other():
         ("inlining call to fmt.Println", "inlining-call", "fmt.Println"),
         ("cannot inline main: function too complex: cost 121 exceeds budget 80", "cannot-inline", "main"),
         ("f capturing by ref: count (addr=false assign=true width=8)", "closure-capture", "count"),
+        ("Id[struct { A int }] capturing by value: v (addr=false assign=false width=8)", "closure-capture", "v"),
+        ("can inline Id[go.shape.struct { A int }]", "can-inline", "Id[go.shape.struct { A int }]"),
+        (
+            "can inline Id[struct { A int }] with cost 8 as: func(struct { A int }) struct { A int } { return v }",
+            "can-inline",
+            "Id[struct { A int }]",
+        ),
+        ("inlining call to Id[go.shape.struct { A int }]", "inlining-call", "Id[go.shape.struct { A int }]"),
+        ("inlining call to (*Pair[go.shape.string,go.shape.int]).Swap", "inlining-call", "(*Pair[go.shape.string,go.shape.int]).Swap"),
+        ("inlining call to f with score 12", "inlining-call", "f"),
+        ("cannot inline F[struct { A int; B string \"k: v\" }]: recursive", "cannot-inline", 'F[struct { A int; B string "k: v" }]'),
+        ("cannot inline f into g: repeated recursive cycle", "cannot-inline", "f"),
+        ("append escapes to heap", "escapes", "append"),
+        ("append does not escape", "does-not-escape", "append"),
+        ("string(rune(97 + i)) escapes to heap", "escapes", "string(rune(97 + i))"),
+        # kept verbatim as "other": every other shape the compiler prints
+        ("devirtualizing s.Area to *Circle", "other", ""),
+        ("partially devirtualizing s.Area to *Circle", "other", ""),
+        ("cannot devirtualize s.M(): shaped receiver go.shape.int", "other", ""),
+        ("closure converted to global", "other", ""),
+        ("zero-copy string->[]byte conversion", "other", ""),
+        ("(*Stack).Pop ignoring self-assignment in s.items = s.items[:len(s.items) - 1]", "other", ""),
+        ("function main considered 'big'; reducing max cost of inlinees", "other", ""),
+        ("p does not escape, mutate, or call", "other", ""),
+        ("mutates param: p derefs=0", "other", ""),
+        ("assuming p is unsafe uintptr", "other", ""),
+        ("can inline", "other", ""),
     ],
 )
 def test_classify(message, kind, subject):
     assert classify(message)[:2] == (kind, subject)
+
+
+def test_classify_reads_cost_and_reason_of_generic_functions():
+    assert classify("can inline Id[go.shape.struct { A int }] with cost 2 as: func() {}")[2] == {"cost": 2}
+    assert classify("cannot inline Id[struct { A int }]: function too complex: cost 90 exceeds budget 80")[2] == {
+        "reason": "function too complex: cost 90 exceeds budget 80"
+    }
 
 
 def test_json_contract(cases2):
@@ -97,6 +221,9 @@ def test_json_contract(cases2):
         assert isinstance(d["file"], str) and isinstance(d["line"], int) and isinstance(d["column"], int)
         assert d["kind"] in KINDS and isinstance(d["subject"], str) and isinstance(d["message"], str)
         assert isinstance(d["flow"], list) and all(isinstance(s, str) for s in d["flow"])
+        o = d["inlined_from"]
+        assert o is None or (set(o) == {"file", "line", "column", "function"} and isinstance(o["function"], str))
+    assert any(d["inlined_from"] for d in data["decisions"]) and any(d["inlined_from"] is None for d in data["decisions"])
 
 
 def test_html_view_has_highlighting_badges_and_flow(cases2):

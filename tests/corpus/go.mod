@@ -1,0 +1,3 @@
+module golab.local/corpus
+
+go 1.27
