@@ -277,3 +277,16 @@ def test_flow_explained_in_plain_words(cases2):
     assert "passed to fmt.Fprintln" in by_subject["100"].why
     assert by_subject["x"].to_dict()["why"] == by_subject["x"].why
     assert "why does <code>x</code> escape? <i>Its address is taken" in cases2._repr_html_()
+
+
+def test_readme_json_contract_example_is_what_golab_prints():
+    import json
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### The JSON contract"):]
+    block = section[section.index("```json") + len("```json"):section.index("```", section.index("```json") + 7)]
+    shown = [json.loads(entry) for entry in re.findall(r"\{.*?\}(?=\n\{|\n$)", block.strip() + "\n", re.S)]
+    source = "func leaf() *int {\n\tx := 1\n\treturn &x\n}\n\nvar sink *int\n\nfunc main() {\n\tsink = leaf()\n}\n"
+    data = golab.escape(source, name="leaf.go").to_json()
+    assert shown == [d for d in data["decisions"] if d["kind"] == "moved-to-heap"]
