@@ -290,3 +290,18 @@ def test_readme_json_contract_example_is_what_golab_prints():
     source = "func leaf() *int {\n\tx := 1\n\treturn &x\n}\n\nvar sink *int\n\nfunc main() {\n\tsink = leaf()\n}\n"
     data = golab.escape(source, name="leaf.go").to_json()
     assert shown == [d for d in data["decisions"] if d["kind"] == "moved-to-heap"]
+
+
+def test_copies_from_the_standard_library_name_the_callee_without_a_position():
+    r = golab.escape(ROOT / "tests" / "corpus" / "stdlib")
+    file = next(iter(r.sources))
+    line = r.find_line("r := strings.NewReader(s)", file)
+    (reader,) = [d for d in r.on_line(line, file) if d.subject == "&strings.Reader{...}"]
+    assert reader.inlined_from == {"file": None, "line": None, "column": None, "function": "strings.NewReader"}
+    # main inlines read(), which inlined strings.NewReader: the copy comes from read's line
+    main = r.find_line("fmt.Println(read(", file)
+    copies = {d.subject: d.inlined_from for d in r.on_line(main, file) if d.kind not in ("inlining-call",)}
+    assert copies["&strings.Reader{...}"] == {"file": file, "line": line, "column": reader.column, "function": "read"}
+    assert copies["a"]["function"] == "big"  # moved to heap: a, big() inlined
+    # the caller's own values at an inlined call's position are not copies
+    assert copies["~r0"] is None and copies["... argument"] is None and copies["1048576"] is None
