@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .snippet import Position, Snippet, SnippetError
-from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
+from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, scratch_dir, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
@@ -232,7 +232,7 @@ def compile_snippet(
     toolchain = toolchain or find_go()
     cfg = importcfg(toolchain, snippet.imports, timeout=timeout)
     for attempt in range(2):
-        with workdir("compile-") as tmp:
+        with scratch_dir() as tmp:  # reused: a folder per compile costs a rmdir
             snippet.write(tmp)
             (tmp / "importcfg").write_text(cfg)
             jsondir = tmp / "diag"

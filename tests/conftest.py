@@ -62,7 +62,13 @@ def golab_temp_dirs() -> set[str]:
 
     root = Path(user_temp_root())
     keep = {"importcfg", "go-build", "gopath", "benchbin"}  # caches, not leftovers
-    return {p.name for p in root.iterdir() if p.name not in keep}
+    found = set()
+    for p in root.iterdir():
+        if p.name.startswith("pool-"):  # reusable scratch folders (toolchain.scratch_dir): empty between runs
+            found |= {f"{p.name}/{slot.name}/{f.name}" for slot in p.iterdir() for f in slot.iterdir()}
+        elif p.name not in keep:
+            found.add(p.name)
+    return found
 
 
 def descendants(pid: int | None = None) -> dict[int, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -305,3 +307,14 @@ def test_copies_from_the_standard_library_name_the_callee_without_a_position():
     assert copies["a"]["function"] == "big"  # moved to heap: a, big() inlined
     # the caller's own values at an inlined call's position are not copies
     assert copies["~r0"] is None and copies["... argument"] is None and copies["1048576"] is None
+
+
+def test_compiles_reuse_an_emptied_scratch_folder(no_leaks):
+    from golab.toolchain import user_temp_root
+
+    pool = Path(user_temp_root()) / f"pool-{os.getpid()}"
+    golab.escape("func a() *int { x := 1; return &x }\n")
+    slots = sorted(pool.iterdir())
+    golab.escape("func b() *int { y := 2; return &y }\n")
+    assert sorted(pool.iterdir()) == slots and len(slots) == 1  # the same folder again, no new one
+    assert not any(list(slot.iterdir()) for slot in slots)  # and nothing left in it
