@@ -524,7 +524,6 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
     decision in those functions' bodies about the same thing: the same
     subject, else the same subject with names and literals blanked, taken in
     order (the compiler walks the inlined body in source order)."""
-    ranges = _function_ranges(sources)
     callees: dict[tuple, list[str]] = {}
     for d in decisions:
         if d.kind == "inlining-call":
@@ -532,7 +531,11 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
     analysis = [d for d in decisions if d.kind not in INLINE_KINDS]
     at: dict[tuple, list[Decision]] = {}
     for d in analysis:
+        d.inlined_from, d.via, d.inlined_at = None, None, []
         at.setdefault((d.file, d.line, d.column), []).append(d)
+    if not any(pos in callees for pos in at):
+        return  # nothing at an inlined call: no copies
+    ranges = _function_ranges(sources)
     body: dict[str, list[Decision]] = {}
 
     def inside(name: str) -> list[Decision]:
