@@ -30,12 +30,15 @@ CORPUS = ROOT / "tests" / "corpus"
 
 # (module folder, package folder, level, inline)
 CASES = [
-    *[(CORPUS, name, level, True) for name in ("inlinedepth", "generics", "samesubject") for level in (1, 2)],
-    *[(CORPUS, name, 1, True) for name in ("closures", "methods", "ifaces", "stdlib", "library")],
+    *[
+        (CORPUS, name, level, True)
+        for name in ("inlinedepth", "generics", "samesubject", "closures", "methods", "ifaces", "stdlib", "library")
+        for level in (1, 2)
+    ],
     (CORPUS, "flowpair", 2, True),
     (CORPUS, "flowpair", 2, False),
     (CORPUS, "closures", 2, False),
-    (CORPUS, "ifaces", 2, True),
+    (CORPUS, "generics", 2, False),
     *[(EXAMPLES, p.name, 1, True) for p in sorted(EXAMPLES.iterdir()) if p.is_dir()],
     (EXAMPLES, "escapecases", 2, True),
     (EXAMPLES, "escapecases", 2, False),

@@ -29,3 +29,14 @@ func main() {
 	m := Map([]int{1, 2}, func(i int) string { return string(rune('a' + i)) })
 	println(a.A, *b, *c, q.Key, len(m))
 }
+
+// a generic closure capturing a variable of a type parameter
+func Counter[T int | float64](start T) func() T {
+	n := start
+	return func() T {
+		n++
+		return n
+	}
+}
+
+var tick = Counter(1.5)
