@@ -138,10 +138,14 @@ def _json_escapes(package: Path) -> list[tuple[tuple, str, tuple | None]]:
     return found
 
 
-@pytest.mark.parametrize("package", ["inlinedepth", "flowpair", "generics", "closures", "methods", "ifaces", "stdlib", "samesubject", "library"])
+AGREE = [CORPUS / p for p in ("inlinedepth", "flowpair", "generics", "closures", "methods", "ifaces", "stdlib", "samesubject", "library")]
+AGREE += [p for p in sorted(EXAMPLES.iterdir()) if p.is_dir()]
+
+
+@pytest.mark.parametrize("package", AGREE, ids=[f"{p.parent.name}/{p.name}" for p in AGREE])
 def test_inlined_from_agrees_with_the_compilers_own_inline_positions(package):
-    report = golab.escape(CORPUS / package, level=2)
-    escapes = _json_escapes(CORPUS / package)
+    report = golab.escape(package, level=2)
+    escapes = _json_escapes(package)
     assert escapes
     heap = [d for d in report.decisions if d.heap]
 
