@@ -548,6 +548,7 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         return body[name]
 
     origin: dict[int, dict | None] = {}  # id(decision) -> inlined_from
+    source: dict[int, Decision] = {}  # id(copy) -> the decision in a body golab has that it repeats
     active: set[tuple] = set()
 
     def link(pos: tuple) -> None:
@@ -583,8 +584,10 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
                 root = origin.get(id(c))
                 if root is not None and root["line"] is not None:
                     origin[id(d)] = dict(root)  # a copy of a copy: the first decision
+                    source[id(d)] = source[id(c)]
                 else:
                     origin[id(d)] = {"file": c.file, "line": c.line, "column": c.column, "function": name}
+                    source[id(d)] = c
                 continue
             outside = [n for n in names if _declared_name(n) not in ranges]
             if outside and not _CALLER_SUBJECT.match(d.subject) and d.kind != "other":
@@ -597,18 +600,13 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
 
     for pos in at:
         link(pos)
-    first_at = {pos: [d for d in ds if origin.get(id(d)) is None] for pos, ds in at.items()}
     for d in analysis:
         d.inlined_from = origin.get(id(d))
         d.via = d.inlined_from["function"] if d.inlined_from else None
-        d.inlined_at = []
     for d in analysis:
-        o = d.inlined_from
-        if o and o["line"] is not None:
-            for source in first_at.get((o["file"], o["line"], o["column"]), []):
-                if d.position not in source.inlined_at:
-                    source.inlined_at.append(d.position)
-                break
+        first = source.get(id(d))
+        if first is not None and d.position not in first.inlined_at:
+            first.inlined_at.append(d.position)
 
 
 def decisions_from(result: CompileResult, level: int) -> list[Decision]:
