@@ -6,7 +6,8 @@ both ways: nothing dropped, nothing folded, nothing invented.
 
 The corpus is ``tests/corpus/`` (inlining depth 1 to 4, generics, closures,
 methods, interfaces and devirtualization, standard-library inlining, copies
-of one callee's several same-subject decisions, a non-main package) and
+of one callee's several same-subject decisions, a non-main package, callees
+in another file of the package) and
 the lesson packages in ``go_examples/``.  One ``go build`` per case.
 """
 
@@ -32,7 +33,7 @@ CORPUS = ROOT / "tests" / "corpus"
 CASES = [
     *[
         (CORPUS, name, level, True)
-        for name in ("inlinedepth", "generics", "samesubject", "closures", "methods", "ifaces", "stdlib", "library")
+        for name in ("inlinedepth", "generics", "samesubject", "closures", "methods", "ifaces", "stdlib", "library", "multifile")
         for level in (1, 2)
     ],
     (CORPUS, "flowpair", 2, True),
@@ -138,7 +139,7 @@ def _json_escapes(package: Path) -> list[tuple[tuple, str, tuple | None]]:
     return found
 
 
-AGREE = [CORPUS / p for p in ("inlinedepth", "flowpair", "generics", "closures", "methods", "ifaces", "stdlib", "samesubject", "library")]
+AGREE = [CORPUS / p for p in ("inlinedepth", "flowpair", "generics", "closures", "methods", "ifaces", "stdlib", "samesubject", "library", "multifile")]
 AGREE += [p for p in sorted(EXAMPLES.iterdir()) if p.is_dir()]
 
 
