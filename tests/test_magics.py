@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import golab
-from golab.render_widgets import Notice
+from golab.render_messages import Notice
 
 
 def run_cell(ip, text):
