@@ -310,9 +310,10 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
                 parts.append(f'<span class="golab-badges" style="display:inline-flex;flex-wrap:wrap;gap:2px 6px;min-width:0;max-width:100%">{badges}</span>')
             if show_flow:
                 parts.extend(_flow_html(d) for d in decisions if d.flow)
-            sites = [f"line {c.line}: {visible(c.message)}" + (f" (in {html.escape(c.via)})" if c.via else "")
-                     for c in copies.get((file, number), [])]
-            sites += [html.escape(site) for d in decisions for site in d.inlined_at]
+            here = copies.get((file, number), [])
+            sites = [f"line {c.line}: {visible(c.message)}" for c in here]
+            known = {f"{c.file}:{c.line}:{c.column}" for c in here}
+            sites += [html.escape(site) for d in decisions if not _origin(d) for site in d.inlined_at if site not in known]
             if sites:
                 parts.append(_inlined_html(number, sites))
             parts.append("</div>")
