@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,21 @@ def test_lab_runs_once_on_double_click_and_shows_result():
 
 
 @pytest.mark.slow
+def test_lab_with_two_benchmarks_shows_every_sample_and_a_verdict():
+    lab = benchmark_lab(POINTS, count=5, benchtime="2000x")
+    lab.run.click()
+    lab.wait(300)
+    assert lab.error is None, lab.status.value
+    soup = BeautifulSoup(lab.verdict.value, "html.parser")
+    assert len(soup.select(".golab-verdict tbody tr")) == 1  # HeapAlloc against StackAlloc
+    assert "p (Mann-Whitney)" in lab.verdict.value and "95% CI of ratio" in lab.verdict.value
+    figure = lab.chart.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    boxes = [t for t in figure["data"] if t["type"] == "box"]
+    assert [len(t["x"]) for t in boxes] == [5, 5]  # every sample drawn
+    assert any(t.get("error_x") for t in figure["data"])  # medians with their intervals
+
+
+@pytest.mark.slow
 def test_lab_full_run_then_error_then_fine():
     _needs_bench()
     lab = benchmark_lab(POINTS, count=3, benchtime="200x")
@@ -226,11 +242,9 @@ def test_lab_full_run_then_error_then_fine():
     lab.wait(120)
     assert lab.error is None, lab.status.value
     assert lab.progress.value == 100 and lab.progress.bar_style == "success"
-    import importlib.util
 
-    if importlib.util.find_spec("golab.render_measure") is not None:
-        assert lab.chart.outputs, "no chart"
-    assert "allocs/op" in lab.verdict.value
+    assert lab.chart.outputs, "no chart"
+    assert "allocs/op" in lab.verdict.value and "<table" in lab.verdict.value and "<pre" not in lab.verdict.value
     lab.benchtime.value = "not-a-duration"
     lab.run.click()
     lab.wait(120)
@@ -262,3 +276,38 @@ def test_lab_error_is_a_message_and_button_recovers():
     lab.benchmarks.value = ()
     lab.run.click()
     assert "Select at least one benchmark" in lab.status.value and lab.runs_started == 1
+
+
+def test_decisions_vs_allocations_note():
+    from golab.widgets import decisions_vs_allocations
+
+    note = decisions_vs_allocations(("before", "after"), (1, 2), (12, 1))
+    assert note and "1 → 2" in note and "12 → 1" in note and "loop" in note
+    assert decisions_vs_allocations(("a", "b"), (1, 1), (12, 1))  # same decisions, fewer allocations: say why
+    assert decisions_vs_allocations(("a", "b"), (1, 0), (1, 0)) is None  # they agree
+    assert decisions_vs_allocations(("a", "b"), (2, 1), (12, 1)) is None
+    assert decisions_vs_allocations(("a", "b"), (1, 2), (None, 1)) is None
+
+
+def test_buttons_size_to_their_labels():
+    c = compare("func f() int { return 1 }\n", "func f() int { return 2 }\n")
+    assert c.run.layout.width == "auto" and c.run.description == "Compare benchmarks"
+    lab = benchmark_lab(POINTS)
+    assert lab.run.layout.width == "auto"
+    assert (lab.count.value, lab.benchtime.value) == (5, "1s")  # golab.defaults.BENCH["lab"]
+
+
+@pytest.mark.slow
+def test_comparer_one_verdict_a_chart_and_why_decisions_differ_from_allocations():
+    c = compare(PREALLOC, PREALLOC, before_bench="BenchmarkBuildList", after_bench="BenchmarkBuildListOptimized",
+                bench_source=PREALLOC, count=5, benchtime="200x")
+    c.run.click()
+    c.wait(300)
+    assert "golab-error" not in c.status.value, c.status.value
+    verdicts = BeautifulSoup(c.verdict.value, "html.parser").select(".golab-verdict tbody tr")
+    assert len(verdicts) == 1, c.verdict.value  # one verdict, with its statistics
+    assert c.verdict.value.count(html.escape(c.comparison.comparisons[0].verdict)) == 1
+    assert c.chart.outputs and "application/vnd.plotly.v1+json" in c.chart.outputs[0]["data"]
+    base, other = c.comparison.comparisons[0].base, c.comparison.comparisons[0].other
+    assert base.allocs_per_op > other.allocs_per_op and c.heap_before == c.heap_after
+    assert "golab-decisions-vs-allocs" in c.verdict.value and "allocs/op went" in c.verdict.value
