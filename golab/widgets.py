@@ -58,6 +58,11 @@ from .toolchain import GolabError
 
 _AUTO = {"width": "auto"}  # buttons as wide as their label: never "Compare bench..."
 
+
+def _fill() -> W.Layout:
+    """As wide as the panel, margins included (width:100% plus a widget margin spills over the output)."""
+    return W.Layout(width="auto", max_width="100%")
+
 # ---------------------------------------------------------------- grades
 
 
@@ -137,7 +142,7 @@ class Exercise:
         return self._ui
 
     def _build(self) -> W.VBox:
-        prompt = W.HTML(self.question_html(), layout=W.Layout(width="100%"))
+        prompt = W.HTML(self.question_html(), layout=_fill())
         if self.choices:
             self.answer = W.ToggleButtons(options=list(self.choices), value=None, description="",
                                           style={"button_width": "auto"})
@@ -145,12 +150,12 @@ class Exercise:
             self.answer = W.Text(value="", placeholder="a whole number", description="your answer",
                                  style={"description_width": "initial"}, layout=W.Layout(width="16em"))
         self.submit = W.Button(description="Submit", button_style="primary", icon="check", layout=_AUTO)
-        self.result = W.HTML("", layout=W.Layout(width="100%"))
+        self.result = W.HTML("", layout=_fill())
         self.grade_value: Grade | None = None
         self._thread: threading.Thread | None = None
         self.submit.on_click(lambda _b: self._on_submit())
         return W.VBox([prompt, W.HBox([self.answer, self.submit], layout=W.Layout(flex_flow="row wrap")), self.result],
-                      layout=W.Layout(width="100%"))
+                      layout=_fill())
 
     def _on_submit(self) -> None:
         answer = self.answer.value
@@ -214,7 +219,7 @@ def _quoted_excerpt(text: str, line: int, context: int = 3) -> str:
             f'text-align:right;margin-right:1em;user-select:none">{n}</span>{lines[n - 1] or " "}</div>'
         )
     return (
-        '<div class="golab-excerpt tex2jax_ignore mathjax_ignore" style="font-family:var(--jp-code-font-family,monospace);'
+        '<div class="golab-exercise-excerpt tex2jax_ignore mathjax_ignore" style="font-family:var(--jp-code-font-family,monospace);'
         "background:var(--jp-cell-editor-background,#f7f7f7);color:var(--jp-content-font-color1,#222);"
         f'padding:6px 8px;border-radius:4px;overflow-x:auto">{"".join(rows)}</div>'
     )
@@ -380,13 +385,13 @@ class EscapeExplorer(W.VBox):
         self.inline = W.Checkbox(value=True, description="inlining", indent=False)
         self.flow = W.Checkbox(value=True, description="show flow", indent=False)
         self.show_inlining = W.Checkbox(value=False, description="inlining notes", indent=False)
-        self.view = W.HTML("", layout=W.Layout(width="100%"))
+        self.view = W.HTML("", layout=_fill())
         self.report: EscapeReport | Notice | None = None
         for w in (self.case, self.level, self.inline, self.flow, self.show_inlining):
             w.observe(lambda _change: self.refresh(), names="value")
         controls = W.HBox([self.case, self.level, self.inline, self.flow, self.show_inlining],
-                          layout=W.Layout(flex_flow="row wrap", width="100%"))
-        super().__init__([controls, self.view], layout=W.Layout(width="100%"))
+                          layout=W.Layout(flex_flow="row wrap", width="auto", max_width="100%"))
+        super().__init__([controls, self.view], layout=_fill())
         self.refresh()
 
     def refresh(self) -> None:
@@ -455,9 +460,9 @@ class BenchmarkLab(W.VBox):
         self.benchtime = W.Text(value=benchtime, description="benchtime", placeholder="1s, 200x, ...", layout=W.Layout(width="16em"))
         self.run = W.Button(description="Run", button_style="primary", icon="play", layout=_AUTO)
         self.progress = W.IntProgress(value=0, min=0, max=100, description="", bar_style="info", layout=W.Layout(width="12em"))
-        self.status = W.HTML(_status("info", "Pick benchmarks and press Run."), layout=W.Layout(width="100%"))
-        self.chart = W.Output(layout=W.Layout(width="100%"))
-        self.verdict = W.HTML("", layout=W.Layout(width="100%"))
+        self.status = W.HTML(_status("info", "Pick benchmarks and press Run."), layout=_fill())
+        self.chart = W.Output(layout=_fill())
+        self.verdict = W.HTML("", layout=_fill())
         self.result = None
         self.error: BaseException | None = None
         self.runs_started = 0
@@ -467,9 +472,9 @@ class BenchmarkLab(W.VBox):
         self.run.on_click(lambda _b: self.click())
         controls = W.HBox(
             [self.benchmarks, W.VBox([self.count, self.benchtime, W.HBox([self.run, self.progress])])],
-            layout=W.Layout(flex_flow="row wrap", width="100%"),
+            layout=W.Layout(flex_flow="row wrap", width="auto", max_width="100%"),
         )
-        super().__init__([controls, self.status, self.verdict, self.chart], layout=W.Layout(width="100%"))
+        super().__init__([controls, self.status, self.verdict, self.chart], layout=_fill())
 
     @property
     def running(self) -> bool:
@@ -650,17 +655,17 @@ class Compare(W.VBox):
         self.timeout = timeout
         self.before_report = escape(before, level=level, name=f"{labels[0]}.go")
         self.after_report = escape(after, level=level, name=f"{labels[1]}.go")
-        self.escape_view = W.HTML(self._escape_html(), layout=W.Layout(width="100%"))
+        self.escape_view = W.HTML(self._escape_html(), layout=_fill())
         self.run = W.Button(description="Compare benchmarks", button_style="primary", icon="play", layout=_AUTO)
-        self.status = W.HTML("", layout=W.Layout(width="100%"))
-        self.verdict = W.HTML("", layout=W.Layout(width="100%"))
-        self.chart = W.Output(layout=W.Layout(width="100%"))
+        self.status = W.HTML("", layout=_fill())
+        self.verdict = W.HTML("", layout=_fill())
+        self.chart = W.Output(layout=_fill())
         self.comparison = None
         self.runs_started = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.run.on_click(lambda _b: self.click())
-        super().__init__([self.escape_view, W.HBox([self.run]), self.status, self.verdict, self.chart], layout=W.Layout(width="100%"))
+        super().__init__([self.escape_view, W.HBox([self.run]), self.status, self.verdict, self.chart], layout=_fill())
 
     @property
     def heap_before(self) -> int:
