@@ -50,7 +50,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .escape import Decision
 
 TAB = 4
-MAX_HTML_CHARS = 400_000  # past this the annotated view stops with a note (about 3,000 lines of Go)
+MAX_HTML_CHARS = 400_000  # past this the annotated view stops with a note (about 1,000-2,500 lines of Go)
+_ROW_MIN_CHARS = 200  # the markup of one row (div, gutter, code span) without any code is longer than this
 
 # kind -> (label, background, foreground): each pair is readable in JupyterLab's light and dark
 # themes (the --jp-*-color3 backgrounds are light in both; the grey pair follows the theme)
@@ -297,6 +298,12 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
             out.append(f'<div style="font-weight:bold;margin-top:6px">{html.escape(file)}</div>')
         out.append(f'<div class="golab-source" data-file="{html.escape(file)}" style="{_BLOCK}">')
         errors_by_line = {e.line: e for e in report.errors if e.file == file}
+        total = len(go_lines(text))
+        # a row's markup alone passes _ROW_MIN_CHARS, so no more rows than this can be shown:
+        # highlight only those (a 16k-line file is not lexed whole to show its first 2,000 lines)
+        shown = max_chars // _ROW_MIN_CHARS + 1
+        if total > shown:
+            text = "\n".join(go_lines(text)[:shown]) + "\n"
         rows = highlight_lines(text, show_annotations=show_annotations)
         for number, code in enumerate(rows, 1):
             decisions = by_line.get((file, number), [])
@@ -322,7 +329,7 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
             if size > max_chars:
                 out.append(
                     f'<div class="golab-cut" style="margin-top:4px;{_MUTED}">The view stops before line {number} of '
-                    f"{len(rows)}: the page would pass {max_chars // 1000} kB. <code>print(report)</code> or "
+                    f"{total}: the page would pass {max_chars // 1000} kB. <code>print(report)</code> or "
                     f"<code>python -m golab escape FILE</code> shows every line.</div></div>"
                 )
                 out.append("</div>")
