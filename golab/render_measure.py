@@ -97,6 +97,18 @@ def _fmt_ns(ns: float) -> str:
     return format_ns(ns)
 
 
+def wrap_title(text: str, width: int = 72) -> str:
+    """A chart title broken into lines (plotly's ``<br>``) so it never runs past a
+    :data:`FIGURE_WIDTH` chart's right edge."""
+    lines: list[str] = []
+    for word in e(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 # ---------------------------------------------------------------- SVG
 
 
@@ -351,8 +363,8 @@ def stack_growth_figure(g: "StackGrowth") -> Figure:
                    marker=dict(color="#dc3912", size=9)),
     ])
     fig.add_hline(y=g.guide_start_bytes, line_dash="dot", annotation_text="guide: starts at 2 KB")
-    fig.update_layout(title=g.verdict(), xaxis_title="recursion depth", yaxis_title="bytes", template="plotly_white",
-                      height=380, margin=dict(l=10, r=10, t=60, b=40))
+    fig.update_layout(title=dict(text=wrap_title(g.verdict()), x=0, xanchor="left", font=dict(size=14)), xaxis_title="recursion depth", yaxis_title="bytes", template="plotly_white",
+                      height=380 + 18 * wrap_title(g.verdict()).count("<br>"), margin=dict(l=10, r=20, t=60 + 18 * wrap_title(g.verdict()).count("<br>"), b=40))
     return Figure(fig, stack_growth_html(g), "stack growth")
 
 

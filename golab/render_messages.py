@@ -87,4 +87,4 @@ class Notice:
         return self.text
 
     def _repr_html_(self) -> str:
-        return box(self.kind, html.escape(self.text).replace("\n", "<br>"), cls="golab-notice")
+        return box(self.kind, visible(self.text).replace("\n", "<br>"), cls="golab-notice")

@@ -93,6 +93,9 @@ class Grade:
         text = f"{mark}: you said {self.answer!r}, the truth is {self.truth!r}\n{self.explanation}"
         return text + (f"\n{self.details}" if self.details else "")
 
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
+
 
 def grade_html(g: Grade) -> str:
     if not g.understood:
@@ -111,7 +114,6 @@ def grade_html(g: Grade) -> str:
 
 
 display.register(Grade, html=grade_html)
-Grade._repr_html_ = lambda self: display.to_html(self)  # type: ignore[attr-defined]
 
 
 class Exercise:

@@ -473,6 +473,35 @@ def assert_no_news_popup(page) -> None:
     assert not popups, f"JupyterLab shows a popup over the lesson: {popups}"
 
 
+# Text that does not fit its box: labels, buttons, badges, table cells, verdicts; chart titles and
+# charts past their output area.
+OVERFLOW_JS = """() => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const bad = [];
+  const sel = ['button', '.widget-label', '.widget-toggle-button', '.golab-badge', '.golab-summary',
+               '.golab-verdict td', '.golab-verdict th', '.golab-bench th', '.golab-bench td', '.golab-status',
+               '.golab-compare-side > div:first-child', '.golab-grade'];
+  area.querySelectorAll(sel.map(s => '.jp-OutputArea-output ' + s).join(', ')).forEach(el => {
+    if (!el.offsetParent) return;
+    if (el.scrollWidth > el.clientWidth + 1) bad.push(`cut: "${el.innerText.trim().slice(0, 60)}" (${el.scrollWidth} > ${el.clientWidth} px)`);
+  });
+  area.querySelectorAll('.jp-OutputArea-output').forEach(out => {
+    const o = out.getBoundingClientRect();
+    out.querySelectorAll('.golab-badge, .widget-button, .golab-verdict, .golab-bench table, .js-plotly-plot').forEach(el => {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.right > o.right + 1) bad.push(`past the right edge of its output: "${(el.innerText || el.className).trim().slice(0, 60)}" (${Math.round(r.right)} > ${Math.round(o.right)})`);
+    });
+  });
+  area.querySelectorAll('.js-plotly-plot').forEach(p => {
+    const svg = p.querySelector('svg.main-svg'), title = p.querySelector('.gtitle');
+    if (!svg || !title) return;
+    const s = svg.getBoundingClientRect(), r = title.getBoundingClientRect();
+    if (r.right > s.right + 1 || r.left < s.left - 1) bad.push(`chart title cut: "${title.textContent}"`);
+  });
+  return bad;
+}"""
+
+
 # ---------------------------------------------------------------- every lesson
 
 
@@ -506,10 +535,12 @@ def test_notebook_runs_in_jupyterlab(page, lab, name):
         assert counts["plots"] > 0, f"{name} stores plotly charts but none rendered after a run (screenshot {shot})"
     assert counts["plotsWithoutSvg"] == 0, f"{counts['plotsWithoutSvg']} plotly chart(s) drew no SVG (screenshot {shot})"
     assert_no_news_popup(page)
-    spoilers = page.evaluate(SPOILERS_JS)
-    assert not spoilers, f"{name} shows answers before the learner answers (screenshot {shot}):\n" + "\n".join(spoilers)
     misplaced = page.evaluate(BADGE_ROWS_JS)
     assert not misplaced, f"{name}: badges outside the row of their line (screenshot {shot}):\n" + "\n".join(misplaced)
+    cut = page.evaluate(OVERFLOW_JS)
+    assert not cut, f"{name}: text cut or past the right edge (screenshot {shot}):\n" + "\n".join(cut)
+    spoilers = page.evaluate(SPOILERS_JS)
+    assert not spoilers, f"{name} shows answers before the learner answers (screenshot {shot}):\n" + "\n".join(spoilers)
     # a chart must keep its size when the window (or the side bar) changes size
     assert all(h >= 100 for h in heights_before), f"plotly chart heights {heights_before} px (screenshot {shot})"
     assert all(h >= 100 for h in heights_after), (
@@ -721,34 +752,6 @@ LAYOUT_CELLS = [
     '               after_bench="BenchmarkBuildListOptimized", bench_source="../go_examples/prealloc", count=5, benchtime="100x")',
     'golab.stack_or_heap("../go_examples/escapecases/main.go", find=\'x := 42 // guide "escapes\')',
 ]
-
-# Text that does not fit its box: labels, buttons, badges, table cells, verdicts; chart titles and
-# charts past their output area.
-OVERFLOW_JS = """() => {
-  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-  const bad = [];
-  const sel = ['button', '.widget-label', '.widget-toggle-button', '.golab-badge', '.golab-summary',
-               '.golab-verdict td', '.golab-verdict th', '.golab-bench th', '.golab-bench td', '.golab-status',
-               '.golab-compare-side > div:first-child', '.golab-grade'];
-  area.querySelectorAll(sel.map(s => '.jp-OutputArea-output ' + s).join(', ')).forEach(el => {
-    if (!el.offsetParent) return;
-    if (el.scrollWidth > el.clientWidth + 1) bad.push(`cut: "${el.innerText.trim().slice(0, 60)}" (${el.scrollWidth} > ${el.clientWidth} px)`);
-  });
-  area.querySelectorAll('.jp-OutputArea-output').forEach(out => {
-    const o = out.getBoundingClientRect();
-    out.querySelectorAll('.golab-badge, .widget-button, .golab-verdict, .golab-bench table, .js-plotly-plot').forEach(el => {
-      const r = el.getBoundingClientRect();
-      if (r.width && r.right > o.right + 1) bad.push(`past the right edge of its output: "${(el.innerText || el.className).trim().slice(0, 60)}" (${Math.round(r.right)} > ${Math.round(o.right)})`);
-    });
-  });
-  area.querySelectorAll('.js-plotly-plot').forEach(p => {
-    const svg = p.querySelector('svg.main-svg'), title = p.querySelector('.gtitle');
-    if (!svg || !title) return;
-    const s = svg.getBoundingClientRect(), r = title.getBoundingClientRect();
-    if (r.right > s.right + 1 || r.left < s.left - 1) bad.push(`chart title cut: "${title.textContent}"`);
-  });
-  return bad;
-}"""
 
 # WCAG contrast of key text against what is really behind it (alpha blended up the tree).
 CONTRAST_JS = """() => {
