@@ -311,3 +311,15 @@ def test_comparer_one_verdict_a_chart_and_why_decisions_differ_from_allocations(
     base, other = c.comparison.comparisons[0].base, c.comparison.comparisons[0].other
     assert base.allocs_per_op > other.allocs_per_op and c.heap_before == c.heap_after
     assert "golab-decisions-vs-allocs" in c.verdict.value and "allocs/op went" in c.verdict.value
+
+
+def test_allocs_widget_typo_is_a_message_in_the_panel():
+    ex = allocs_per_op(POINTS, benchmark="BenchmarkHeapAlloc")
+    ui = ex.ui
+    assert ex.result.value == "" and "Predict" in ui.children[0].value
+    ex.answer.value = "1.5"
+    ex.submit.click()
+    ex.wait(60)
+    assert "whole number" in ex.result.value and "golab-warn" in ex.result.value
+    assert ex.grade_value.truth is None and "the answer is" not in ex.result.value  # nothing measured, nothing revealed
+    assert not ex.submit.disabled
