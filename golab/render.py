@@ -212,6 +212,12 @@ def highlight_lines(source: str, show_annotations: bool = False, hide_comment: C
     return ["".join(f'<span style="{css}">{visible(text)}</span>' if css else visible(text) for css, text in pieces) for pieces in lines]
 
 
+def code_without_comments(line: str) -> str:
+    """One line of Go without its comments, as plain text (tabs expanded)."""
+    kept = [value for ttype, value in _LEXER.get_tokens(_clean(line)) if ttype not in Comment]
+    return "".join(kept).strip()
+
+
 # ---------------------------------------------------------------- badges
 
 

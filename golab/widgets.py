@@ -44,14 +44,13 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-from pygments.token import Comment
 
 from . import display
 from .bench import bench as run_benchmarks
 from .bench import compare as run_comparison
 from .defaults import bench_defaults
 from .escape import INLINE_KINDS, EscapeReport, escape
-from .render import _LEXER, _clean, escape_html, go_lines, highlight_lines
+from .render import code_without_comments, escape_html, go_lines, highlight_lines
 from .render_measure import bench_figure, bench_html
 from .render_messages import MUTED, Notice, box, error_html, status_html
 from .toolchain import GolabError
@@ -201,12 +200,6 @@ _TELLING = re.compile(r"(?i)\b(heap|stack|escap\w*|alloc\w*|inlin\w*|moved|leak\
 def telling_comment(comment: str) -> bool:
     """Does this comment talk about where things live (and so give an answer away)?"""
     return bool(_TELLING.search(comment))
-
-
-def code_without_comments(line: str) -> str:
-    """One line of Go without its comments (for a question's text)."""
-    kept = [value for ttype, value in _LEXER.get_tokens(_clean(line)) if ttype not in Comment]
-    return "".join(kept).strip()
 
 
 def _quoted_excerpt(text: str, line: int, context: int = 3) -> str:

@@ -2,7 +2,13 @@
 
 What it checks: every notebook in ``notebooks/`` runs top to bottom inside
 JupyterLab (the kernel that learners get, the frontend extensions they get):
-no error output, no broken widget, every plotly chart drew its SVG; the
+no error output, no broken widget, every plotly chart drew its SVG, every
+badge and flow drawn inside the row of its line, no text cut or past the
+right edge, no answer on the page before the learner answers (no grade,
+no annotation comment, no telling comment in an exercise excerpt), and no
+JupyterLab news popup (the setting golab ships); the panels at 1024 and
+1400 px in the light and dark themes (nothing cut, key text with a contrast
+of at least 3:1) and an exercise that reveals only after Submit; the
 instructor's flow (edit a ``%%go_escape`` cell in the browser, re-run it, the
 heap badge goes away); and the two interactive panels (the escape explorer's
 case dropdown redraws its view, the benchmark lab's Run button fills its
