@@ -41,7 +41,7 @@ from .profile import AllocProfile, GCTrace, MemStatsDelta
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 FONT = "font-family:var(--jp-ui-font-family,-apple-system,Segoe UI,Helvetica,Arial,sans-serif);font-size:13px"
 MUTED = "color:var(--jp-content-font-color2,#555)"
-TABLE = f"border-collapse:collapse;{FONT}"
+TABLE = f"border-collapse:collapse;{FONT};line-height:1.4"
 TH = ("text-align:left;padding:3px 10px;border-bottom:1px solid var(--jp-border-color1,#999);"
       "background:var(--jp-layout-color2,#f4f4f4);color:var(--jp-content-font-color1,#222)")
 TD = "padding:3px 10px;border-bottom:1px solid var(--jp-border-color2,#e4e4e4)"
@@ -226,7 +226,7 @@ def _comparisons_table(cs: Sequence["Comparison"]) -> str:
             f"{c.ratio:.3f}", f"{c.ratio_ci.lo:.3f} – {c.ratio_ci.hi:.3f}", p, f"{c.base.n}+{c.other.n}",
         ])
     warnings = [w for c in cs for w in c.warnings]
-    return (f'<div class="golab-verdict" style="margin:6px 0">'
+    return (f'<div class="golab-verdict" style="margin:6px 0;line-height:1.4">'
             + _table(["verdict", "ratio of medians", "95% CI of ratio", "p (Mann-Whitney)", "n"], rows, right=(1, 2, 3, 4))
             + _notes(warnings) + "</div>")
 
@@ -245,7 +245,8 @@ def bench_html(r: "BenchResult") -> str:
         out += _comparisons_table(cs)
     if r.cancelled:
         out += f'<div style="{FONT};color:var(--jp-error-color1,#a3160f)">cancelled: the results are partial</div>'
-    return '<div class="golab-bench tex2jax_ignore mathjax_ignore">' + out + _notes(r.warnings, r.notes) + "</div>"
+    return ('<div class="golab-bench tex2jax_ignore mathjax_ignore" style="line-height:1.4">'
+            + out + _notes(r.warnings, r.notes) + "</div>")
 
 
 def strip_svg(labels: Sequence[str], samples: Sequence[Sequence[float]], medians: Sequence[float], lo: Sequence[float],

@@ -18,7 +18,10 @@ import html
 
 from .render import visible
 
-_BOX = "border-radius:4px;padding:6px 10px;margin:4px 0;font-family:var(--jp-ui-font-family,sans-serif);overflow-wrap:anywhere"
+_BOX = (
+    "border-radius:4px;padding:6px 10px;margin:4px 0;font-family:var(--jp-ui-font-family,sans-serif);"
+    "overflow-wrap:anywhere;line-height:1.4"
+)
 # (accent, background): the --jp-*-color3 backgrounds are light in JupyterLab's light and dark
 # themes alike, so the dark text on them stays readable in both
 _STYLES = {

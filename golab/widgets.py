@@ -134,7 +134,7 @@ class Exercise:
 
     # ------------------------------------------------------------ UI
     def question_html(self) -> str:
-        return f"<div>{html.escape(self.question)}</div>"
+        return f'<div style="line-height:1.4">{html.escape(self.question)}</div>'
 
     @property
     def ui(self) -> W.VBox:
@@ -208,7 +208,8 @@ def _quoted_excerpt(text: str, line: int, context: int = 3) -> str:
     first, last = max(1, line - context), min(len(lines), line + context)
     rows = []
     for n in range(first, last + 1):
-        mark = "background:var(--jp-warn-color3,#fff3b0);color:#222;" if n == line else ""
+        # a translucent mark over the theme's background: the tokens keep their theme colours
+        mark = "background:rgba(255,193,7,.22);box-shadow:inset 3px 0 0 #e0a800;" if n == line else ""
         rows.append(
             f'<div class="golab-line" data-line="{n}" style="white-space:pre;{mark}"><span style="{MUTED};display:inline-block;width:3em;'
             f'text-align:right;margin-right:1em;user-select:none">{n}</span>{lines[n - 1] or " "}</div>'
@@ -298,7 +299,7 @@ class StackOrHeap(Exercise):
     def question_html(self) -> str:
         text = self._report().sources[self.file]
         return (
-            f"<div><b>Stack or heap?</b> Line {self.line} of <code>{html.escape(self.file)}</code>: "
+            f'<div style="line-height:1.4"><b>Stack or heap?</b> Line {self.line} of <code>{html.escape(self.file)}</code>: '
             "does the compiler put anything on this line on the heap?</div>" + _quoted_excerpt(text, self.line)
         )
 
@@ -684,7 +685,7 @@ class Compare(W.VBox):
                 f'<div style="font-weight:bold">{html.escape(label)}: {n} heap decision{"" if n == 1 else "s"}</div>'
                 f'{escape_html(report, show_inlining=False, show_flow=True)}</div>'
             )
-        note = (f'<div style="{MUTED};font-size:90%;margin-top:4px">Heap decisions are places in the code the compiler '
+        note = (f'<div style="{MUTED};font-size:90%;margin-top:4px;line-height:1.4">Heap decisions are places in the code the compiler '
                 "moves to the heap; how often each one allocates while the program runs is what the benchmarks count "
                 "(allocs/op).</div>")
         return ('<div class="golab-compare tex2jax_ignore mathjax_ignore">'
