@@ -779,7 +779,7 @@ CONTRAST_JS = """() => {
   const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
   const picks = ['.golab-summary', '.golab-gutter', '.golab-code', '.golab-code span', '.golab-badge', '.golab-flow summary',
                  '.golab-bench th', '.golab-bench td', '.golab-verdict b', '.golab-status', '.golab-compare-side > div:first-child',
-                 '.golab-exercise-excerpt', '.golab-grade'];
+                 '.golab-exercise-excerpt', '.golab-exercise-excerpt .golab-line span', '.golab-grade'];
   const low = [];
   let measured = 0;
   for (const sel of picks) {
