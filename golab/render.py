@@ -115,7 +115,10 @@ _GUTTER = (
     'class="golab-gutter" style="color:var(--jp-content-font-color2,#6b6b6b);display:inline-block;width:3em;'
     'text-align:right;margin-right:1em;user-select:none;flex:none"'
 )
-_ROW = "display:flex;flex-wrap:wrap;align-items:baseline;column-gap:6px"
+_ROW = "display:flex;align-items:baseline"
+# code, badges and folds of a row: they wrap inside this column, so a badge that does not fit
+# beside its code goes under the code, never under the line numbers or past the right edge
+_BODY = "display:flex;flex-wrap:wrap;align-items:baseline;column-gap:6px;flex:1;min-width:0"
 _MUTED = "color:var(--jp-content-font-color2,#555)"
 
 
@@ -258,7 +261,7 @@ def _flow_html(d: "Decision") -> str:
     steps = "".join(f"<li><code>{visible(step)}</code></li>" for step in d.flow)
     verb = "leak" if d.kind.startswith("leaking") else "escape"
     return (
-        f'<details class="golab-flow" data-line="{d.line}" style="flex-basis:100%;margin:0 0 2px 4.5em;font-size:85%">'
+        f'<details class="golab-flow" data-line="{d.line}" style="flex-basis:100%;margin:0 0 2px .5em;font-size:85%">'
         f"<summary>why does <code>{visible(d.subject)}</code> {verb}? <i>{visible(d.why)}</i></summary>"
         f'<ol style="margin:2px 0">{steps}</ol></details>'
     )
@@ -267,7 +270,7 @@ def _flow_html(d: "Decision") -> str:
 def _inlined_html(line: int, sites: list[str]) -> str:
     items = "".join(f"<li>{s}</li>" for s in sites)
     return (
-        f'<details class="golab-inlined" data-line="{line}" style="flex-basis:100%;margin:0 0 2px 4.5em;font-size:85%">'
+        f'<details class="golab-inlined" data-line="{line}" style="flex-basis:100%;margin:0 0 2px .5em;font-size:85%">'
         f"<summary>the compiler repeats this at {_plural(len(sites), 'inlined call site')}</summary>"
         f'<ul style="margin:2px 0">{items}</ul></details>'
     )
@@ -315,6 +318,7 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
             decisions = by_line.get((file, number), [])
             parts = [f'<div class="golab-line" data-line="{number}" style="{_ROW}">',
                      f"<span {_GUTTER}>{number}</span>",
+                     f'<div class="golab-row-body" style="{_BODY}">',
                      f'<span class="golab-code" style="white-space:pre">{code or " "}</span>']
             badges = "".join(_decision_badge(d) for d in decisions)
             if number in errors_by_line:
@@ -329,7 +333,7 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
             sites += [html.escape(site) for d in decisions if not _origin(d) for site in d.inlined_at if site not in known]
             if sites:
                 parts.append(_inlined_html(number, sites))
-            parts.append("</div>")
+            parts.append("</div></div>")
             row = "".join(parts)
             size += len(row)
             if size > max_chars:
