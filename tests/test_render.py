@@ -191,3 +191,13 @@ def test_a_huge_file_is_cut_with_a_note_and_stays_bounded():
     assert soup.select_one(".golab-escape") is not None and soup.select(".golab-line")
     check = soup.select(".golab-line")
     assert all(r.select(".golab-badge") for r in check), "every shown row keeps its badge"
+
+
+def test_check_report_drawn_through_the_registry():
+    report = golab.check(SOURCES["annotations"].replace('guide "escapes to heap"', 'guide "stays on stack"'))
+    html = report._repr_html_()
+    soup = parse(html)
+    assert soup.select_one(".golab-claims") is not None
+    row = soup.select_one(".golab-claims tbody tr")
+    assert "stays on stack" in row.get_text() and "moved to heap: x" in row.get_text() and "differs" in row.get_text()
+    assert "1/1 expectations" in soup.get_text()
