@@ -37,7 +37,7 @@ import html
 import os
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 from pygments.lexers.go import GoLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String
