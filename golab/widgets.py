@@ -366,7 +366,8 @@ _status = status_html
 
 
 class EscapeExplorer(W.VBox):
-    """Pick a case, a ``-m`` level, inlining on/off, flow on/off: the annotated view updates."""
+    """Pick a case, a ``-m`` level, inlining on/off, flow on/off, annotations shown or
+    hidden (hidden by default): the annotated view updates."""
 
     def __init__(self, cases: dict[str, str] | None = None) -> None:
         self.cases = dict(cases) if cases else guide_escape_cases()
@@ -381,11 +382,12 @@ class EscapeExplorer(W.VBox):
         self.inline = W.Checkbox(value=True, description="inlining", indent=False)
         self.flow = W.Checkbox(value=True, description="show flow", indent=False)
         self.show_inlining = W.Checkbox(value=False, description="inlining notes", indent=False)
+        self.annotations = W.Checkbox(value=False, description="// want, // guide", indent=False)
         self.view = W.HTML("", layout=_fill())
         self.report: EscapeReport | Notice | None = None
-        for w in (self.case, self.level, self.inline, self.flow, self.show_inlining):
+        for w in (self.case, self.level, self.inline, self.flow, self.show_inlining, self.annotations):
             w.observe(lambda _change: self.refresh(), names="value")
-        controls = W.HBox([self.case, self.level, self.inline, self.flow, self.show_inlining],
+        controls = W.HBox([self.case, self.level, self.inline, self.flow, self.show_inlining, self.annotations],
                           layout=W.Layout(flex_flow="row wrap", width="auto", max_width="100%"))
         super().__init__([controls, self.view], layout=_fill())
         self.refresh()
@@ -400,7 +402,8 @@ class EscapeExplorer(W.VBox):
             self.view.value = self.report._repr_html_()
             return
         self.report = report
-        self.view.value = escape_html(report, show_inlining=self.show_inlining.value, show_flow=self.flow.value)
+        self.view.value = escape_html(report, show_inlining=self.show_inlining.value, show_flow=self.flow.value,
+                                      show_annotations=self.annotations.value)
 
 
 def escape_explorer(cases: dict[str, str] | None = None) -> EscapeExplorer:

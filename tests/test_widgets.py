@@ -149,6 +149,9 @@ def test_escape_explorer_updates_view():
     assert e.report.level == 1 and "-m=1" in repr(e.report)
     e.inline.value = False
     assert e.report.inline is False and "-l" in e.view.value
+    assert 'guide "' not in e.view.value and "want" not in e.view.value  # annotations hidden by default
+    e.annotations.value = True
+    assert 'guide "escapes to heap (captured by closure)"' in e.view.value.replace("&quot;", '"')
 
 
 def test_escape_explorer_custom_cases_and_broken_case():
