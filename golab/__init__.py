@@ -13,6 +13,10 @@ The public API, each returning plain data that renders itself in Jupyter:
   ``comparer``, the exercises ``stack_or_heap`` and ``allocs_per_op``) and
   ``%load_ext golab`` for the cell magics.
 
+Result objects draw themselves through :mod:`golab.display`, a registry
+that the view modules (``render``, ``render_measure``, ``render_run``)
+fill when this package is imported; the analysers import no view.
+
 The functions shadow their modules as attributes of the package
 (``golab.bench`` is the function): reach a module with
 ``importlib.import_module("golab.bench")``.
@@ -26,6 +30,7 @@ from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace
 from .runner import Panic, RunReport, run_program as run
 from .snippet import SnippetError, load
 from .toolchain import GoNotFound, GolabError, GoTimeout, find_go
+from . import render, render_measure, render_run  # noqa: E402,F401  the views register with golab.display
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,11 @@
 """Command line: ``python -m golab doctor | escape | check | bench | frames | profile``.
 
-What it does: parses arguments, calls the analysers and prints their text or
-JSON form.  Exit codes: 0 success; 1 the Go code did not compile (or, for
+What it does: parses arguments, calls the analysers and prints their text
+views (:mod:`golab.render`, through :mod:`golab.display`) or JSON.  Text
+from the user's code or programs is printed with control characters
+escaped (``\x1b``), so output cannot drive the terminal.  ``check`` prints
+only what differs and a summary (``-v``: every line); a compile error comes
+first and alone.  Exit codes: 0 success; 1 the Go code did not compile (or, for
 ``check``, an expectation does not hold); 2 a usage or toolchain problem, with
 a one-line reason on stderr and no Python traceback.
 
@@ -16,6 +20,8 @@ import argparse
 import json
 import sys
 
+from . import cli_measure, display
+from .render import escape_control
 from .toolchain import GolabError, GoNotFound, INSTALL_HINT, find_go, smoke_test
 
 
@@ -50,7 +56,7 @@ def cmd_escape(args) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
-        print(report.text(flow=args.m >= 2))
+        print(display.to_text(report, flow=args.m >= 2, show_annotations=args.annotations))
     if report.errors:
         if not args.json:
             print(f"golab: {len(report.errors)} compile error(s), see above", file=sys.stderr)
@@ -65,7 +71,7 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
-        print(report.text())
+        print(display.to_text(report, verbose=args.verbose))
     return 0 if report.ok else 1
 
 
@@ -83,19 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-m", type=int, choices=(1, 2), default=1, help="2 adds the reason chain (flow) of each escape")
     p.add_argument("--no-inline", action="store_true", help="compile with -l (inlining off)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--annotations", action="store_true", help="show the // want and // guide comments in the source")
     p.set_defaults(func=cmd_escape)
 
     p = sub.add_parser("check", parents=[common], help="check // want and // guide annotations against the compiler")
     p.add_argument("path", help="a .go file or a folder (searched recursively)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every want and guide claim, not only what differs")
+    p.add_argument("--json", action="store_true", help="machine-readable output (every line)")
     p.set_defaults(func=cmd_check)
 
-    try:
-        from . import cli_measure
-    except ImportError:  # pragma: no cover - measurements not installed
-        cli_measure = None
-    if cli_measure is not None:
-        cli_measure.register(sub)
+    cli_measure.register(sub)
     return parser
 
 
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GolabError as exc:
-        print(f"golab: {exc}", file=sys.stderr)
+        print(escape_control(f"golab: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("golab: interrupted", file=sys.stderr)

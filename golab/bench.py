@@ -65,6 +65,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from . import display
 from .build import CompileError, parse_errors, without_unused_imports
 from .stats import ALPHA, CONFIDENCE, Interval, mann_whitney_p, median_ci, ratio_ci
 from .snippet import Snippet, SnippetError, SourceFile, _build, load, read_sources, strip_comments_and_strings
@@ -229,9 +230,7 @@ class Summary:
         return f"{self.label}: {format_ns(self.median_ns)}/op ±{self.spread:.0%}  (n={self.n}){alloc}"
 
     def _repr_html_(self) -> str:
-        from .render_measure import summary_html
-
-        return summary_html(self)
+        return display.to_html(self)
 
 
 @dataclasses.dataclass
@@ -277,9 +276,7 @@ class Comparison:
         return self.verdict
 
     def _repr_html_(self) -> str:
-        from .render_measure import comparison_html
-
-        return comparison_html(self)
+        return display.to_html(self)
 
 
 @dataclasses.dataclass
@@ -416,9 +413,7 @@ class BenchResult:
         return f"<BenchResult {self.go_version}: {len(self.benchmarks)} benchmarks, {len(self.samples)} samples{state}>"
 
     def _repr_html_(self) -> str:
-        from .render_measure import bench_html
-
-        return bench_html(self)
+        return display.to_html(self)
 
 
 def format_ns(ns: float) -> str:

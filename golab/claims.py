@@ -26,11 +26,11 @@ What it returns: :class:`CheckReport` with :class:`WantResult` and
 from __future__ import annotations
 
 import dataclasses
-import html
 import os
 import re
 from pathlib import Path
 
+from . import display
 from .escape import EscapeReport, escape
 
 _COMMENT = re.compile(r"//\s*((?:guide|want)\b.*)$")
@@ -151,23 +151,7 @@ class CheckReport:
         }
 
     def _repr_html_(self) -> str:
-        colours = {"agrees": "#12602b", "agrees, other words": "#8a6d00", "differs": "#a3160f", "unclear": "#666"}
-        rows = []
-        for c in self.claims:
-            rows.append(
-                f"<tr><td>{html.escape(os.path.basename(c.annotation.file))}:{c.annotation.line}</td>"
-                f"<td>{html.escape(c.annotation.text)}</td>"
-                f"<td><code>{html.escape('; '.join(c.actual) or 'nothing: stays on the stack')}</code></td>"
-                f'<td style="color:{colours[c.verdict]};font-weight:bold">{c.verdict}</td></tr>'
-            )
-        wants_ok = sum(w.holds for w in self.wants)
-        return (
-            '<table class="golab-claims tex2jax_ignore mathjax_ignore"><thead><tr><th>line</th><th>the guide says</th>'
-            "<th>the compiler says</th><th>verdict</th></tr></thead><tbody>"
-            + "".join(rows)
-            + f"</tbody></table><p>{wants_ok}/{len(self.wants)} expectations (<code>want</code>) hold.</p>"
-            + "".join(f"<p style='color:#a3160f'>{html.escape(e)}</p>" for e in self.errors)
-        )
+        return display.to_html(self)
 
 
 def _messages(report: EscapeReport, file: str, line: int) -> list[str]:

@@ -17,12 +17,18 @@ from __future__ import annotations
 import json
 import sys
 
+from .defaults import bench_defaults
+from .render import escape_control
+
+CLI = bench_defaults("cli")
+
 
 def _progress(done: int, total: int, sample) -> None:
+    name = escape_control(sample.name)
     if sys.stderr.isatty():
-        print(f"\r{done}/{total} {sample.name} {sample.ns_per_op:.4g} ns/op   ", end="", file=sys.stderr, flush=True)
+        print(f"\r{done}/{total} {name} {sample.ns_per_op:.4g} ns/op   ", end="", file=sys.stderr, flush=True)
     else:
-        print(f"{done}/{total} {sample.name}: {sample.ns_per_op:.4g} ns/op", file=sys.stderr, flush=True)
+        print(f"{done}/{total} {name}: {sample.ns_per_op:.4g} ns/op", file=sys.stderr, flush=True)
 
 
 def cmd_bench(args) -> int:
@@ -35,9 +41,9 @@ def cmd_bench(args) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     elif args.go_format:
-        print(result.go_text(), end="")
+        print(escape_control(result.go_text()), end="")
     else:
-        print(result.text())
+        print(escape_control(result.text()))
     return 0
 
 
@@ -46,13 +52,13 @@ def cmd_frames(args) -> int:
 
     if args.growth:
         g = stack_growth(max_depth=args.max_depth, timeout=args.timeout)
-        print(json.dumps(g.to_json(), indent=2) if args.json else g.verdict())
+        print(json.dumps(g.to_json(), indent=2) if args.json else escape_control(g.verdict()))
         return 0
     if not args.path:
         print("golab frames: give a PATH (or --growth)", file=sys.stderr)
         return 2
     report = frames(args.path, inline=not args.no_inline, timeout=args.timeout)
-    print(json.dumps(report.to_json(), indent=2) if args.json else report.text())
+    print(json.dumps(report.to_json(), indent=2) if args.json else escape_control(report.text()))
     return 1 if report.errors else 0
 
 
@@ -60,17 +66,17 @@ def cmd_profile(args) -> int:
     from .profile import profile
 
     p = profile(args.path, args.benchmark, benchtime=args.benchtime, timeout=args.timeout)
-    print(json.dumps(p.to_json(), indent=2) if args.json else p.text())
+    print(json.dumps(p.to_json(), indent=2) if args.json else escape_control(p.text()))
     return 0
 
 
 def register(subparsers) -> None:
     """Add ``bench``, ``frames`` and ``profile`` to ``python -m golab``."""
-    p = subparsers.add_parser("bench", help="run benchmarks (go test -bench -benchmem), with medians and 95% intervals")
+    p = subparsers.add_parser("bench", help="run benchmarks (go test -bench -benchmem), with medians and 95%% intervals")
     p.add_argument("path", help="a _test.go file, a .go file holding Benchmark funcs, or a package folder")
     p.add_argument("--bench", default=".", help="regexp selecting benchmarks (default: all)")
-    p.add_argument("--count", type=int, default=10, help="samples per benchmark (default 10)")
-    p.add_argument("--benchtime", default=None, help="per sample: 1s (default), 200ms or 1000x")
+    p.add_argument("--count", type=int, default=CLI["count"], help=f"samples per benchmark (default {CLI['count']})")
+    p.add_argument("--benchtime", default=CLI["benchtime"], help=f"per sample: {CLI['benchtime']} (default), 200ms or 1000x")
     p.add_argument("--timeout", type=float, default=None, help="seconds one run of the test binary may take")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--go-format", action="store_true", help="Go's benchmark text format (for benchstat)")

@@ -19,7 +19,8 @@ What it reads: Go source text, a .go file or a package folder (anything
 
 What it returns: an :class:`EscapeReport`: plain data (decisions, compile
 errors in the user's positions, Go version), query methods, ``to_json()``,
-a text form, and ``_repr_html_`` (drawn by :mod:`golab.render`).
+a text form and ``_repr_html_``, both drawn by the view registered with
+:mod:`golab.display` (:mod:`golab.render`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import re
 import threading
 from collections import OrderedDict
 
+from . import display
 from .build import CompileError, CompileResult, compile_snippet
 from .snippet import Snippet, load, strip_comments_and_strings
 from .toolchain import Toolchain, find_go
@@ -320,9 +322,7 @@ class EscapeReport:
 
     def text(self, flow: bool | None = None) -> str:
         """The source with each line's decisions beside it (the CLI's view)."""
-        from .render import escape_text  # text rendering lives with the views
-
-        return escape_text(self, flow=self.level >= 2 if flow is None else flow)
+        return display.to_text(self, flow=self.level >= 2 if flow is None else flow)
 
     def __str__(self) -> str:
         return self.text()
@@ -334,9 +334,7 @@ class EscapeReport:
         return f"<EscapeReport {self.go_version} -m={self.level}{'' if self.inline else ' -l'}: {state}>"
 
     def _repr_html_(self) -> str:
-        from .render import escape_html
-
-        return escape_html(self)
+        return display.to_html(self)
 
 
 # ---------------------------------------------------------------- parsing

@@ -41,6 +41,7 @@ import os
 import re
 from pathlib import Path
 
+from . import display
 from .build import CompileError, compile_snippet
 from .escape import _function_ranges
 from .snippet import MAIN_FILE, load, strip_comments_and_strings
@@ -162,9 +163,7 @@ class FrameReport:
         return f"<FrameReport {self.go_version} {self.goarch}: {state}>"
 
     def _repr_html_(self) -> str:
-        from .render_measure import frames_html
-
-        return frames_html(self)
+        return display.to_html(self)
 
 
 # ---------------------------------------------------------------- parsing -S
@@ -354,9 +353,7 @@ class StackGrowth:
         return f"<StackGrowth {self.go_version}: start {self.start_bytes} B, {len(self.growths)} growths to {self.final_size} B>"
 
     def _repr_html_(self) -> str:
-        from .render_measure import stack_growth_html
-
-        return stack_growth_html(self)
+        return display.to_html(self)
 
 
 def parse_growth(output: str) -> dict:

@@ -12,8 +12,15 @@ Python traceback; the kernel survives and the next run works.
 
 What it reads: the magic's arguments and the cell body.
 
-What it returns: the analyser's result, or a :class:`~golab.render_widgets.Notice`
-for an error.  It never runs ``go`` itself.
+``%%go_bench`` with two or more benchmarks also shows a chart of every
+sample and returns the result, whose HTML holds one verdict (ratio, its
+interval, p-value) per comparison.  Counts and times default to
+:data:`golab.defaults.BENCH` ``["magic"]``.  ``%%go_escape`` hides the
+``// want`` / ``// guide`` annotations unless ``--annotations``.
+
+What it returns: the analyser's result (or a view of it), or a
+:class:`~golab.render_messages.Notice` for an error.  It never runs ``go``
+itself.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import shlex
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .render_widgets import Notice
+from . import display
+from .defaults import bench_defaults
+from .render_messages import Notice
 from .toolchain import GolabError
 
 MAGICS = ("go_escape", "go_run", "go_bench", "go_frames")
@@ -63,6 +72,7 @@ class GolabMagics(Magics):
     @argument("-l", action="store_true", help="disable inlining (-l)")
     @argument("--name", default="cell.go", help="file name shown for the cell")
     @argument("--no-inlining", action="store_true", help="hide can-inline / inlining-call notes")
+    @argument("--annotations", action="store_true", help="show the // want and // guide comments")
     @argument("--timeout", type=float, default=None, help="compile time limit in seconds")
     @cell_magic
     def go_escape(self, line, cell):
@@ -74,8 +84,8 @@ class GolabMagics(Magics):
             report = escape(cell, level=args.m, inline=not args.l, name=args.name, timeout=args.timeout)
         except (GolabError, _UsageError) as exc:
             return self._fail(exc, "escape analysis")
-        if args.no_inlining:
-            report = _NoInlineView(report)
+        if args.no_inlining or args.annotations:
+            report = EscapeView(report, show_inlining=not args.no_inlining, show_annotations=args.annotations)
         return self._finish(report)
 
     # ---------------------------------------------------------------- run
@@ -106,8 +116,8 @@ class GolabMagics(Magics):
 
     # ---------------------------------------------------------------- bench
     @magic_arguments()
-    @argument("--count", type=int, default=5, help="runs of each benchmark (go test -count)")
-    @argument("--benchtime", default="1s", help="go test -benchtime (1s, 200x, ...)")
+    @argument("--count", type=int, default=bench_defaults("magic")["count"], help="runs of each benchmark (go test -count)")
+    @argument("--benchtime", default=bench_defaults("magic")["benchtime"], help="go test -benchtime (1s, 200x, ...)")
     @argument("--pattern", default=".", help="go test -bench regexp: which benchmarks")
     @argument("--timeout", type=float, default=None, help="seconds one run of the test binary may take (default 60)")
     @argument("--name", default="cell_test.go", help="file name shown for the cell")
@@ -117,10 +127,10 @@ class GolabMagics(Magics):
         """Run the cell's Benchmark functions with -benchmem and show the summary."""
         try:
             args = _parse(self.go_bench, line)
-            from . import _measure
+            from .bench import bench
 
             progress = None if args.quiet else _TextProgress()
-            result = _measure.bench(
+            result = bench(
                 cell,
                 count=args.count,
                 benchtime=args.benchtime,
@@ -133,6 +143,12 @@ class GolabMagics(Magics):
                 progress.done(result)
         except (GolabError, _UsageError, ImportError) as exc:
             return self._fail(exc, "the benchmark")
+        if len(result.benchmarks) >= 2:  # a comparison: show every sample too
+            from IPython.display import display as show
+
+            from .render_measure import bench_figure
+
+            show(bench_figure(result))
         return self._finish(result)
 
     # ---------------------------------------------------------------- frames
@@ -145,19 +161,21 @@ class GolabMagics(Magics):
         """Show each function's stack frame size (from the compiler's assembly)."""
         try:
             args = _parse(self.go_frames, line)
-            from . import _measure
+            from .frames import frames
 
-            result = _measure.frames(cell, name=args.name, inline=not args.l, timeout=args.timeout)
+            result = frames(cell, name=args.name, inline=not args.l, timeout=args.timeout)
         except (GolabError, _UsageError, ImportError) as exc:
             return self._fail(exc, "stack frames")
         return self._finish(result)
 
 
-class _NoInlineView:
-    """An EscapeReport shown without inlining notes (same data otherwise)."""
+class EscapeView:
+    """An EscapeReport shown with view options (no inlining notes, or with
+    annotations); the same data otherwise: attributes are the report's."""
 
-    def __init__(self, report):
+    def __init__(self, report, **options):
         self._report = report
+        self._options = options
 
     def __getattr__(self, name):
         return getattr(self._report, name)
@@ -166,9 +184,7 @@ class _NoInlineView:
         return repr(self._report)
 
     def _repr_html_(self) -> str:
-        from .render import escape_html
-
-        return escape_html(self._report, show_inlining=False)
+        return display.to_html(self._report, **self._options)
 
 
 class _TextProgress:
@@ -180,10 +196,9 @@ class _TextProgress:
         self._handle = display(Notice("info", "benchmark: starting (building the test binary)"), display_id=True)
         self._last = -1
 
-    def __call__(self, *event) -> None:
-        from . import _measure
-
-        text, pct = _measure.describe_progress(*event)
+    def __call__(self, done: int, total: int, sample=None) -> None:
+        pct = int(100 * done / total) if total else 0
+        text = f"benchmark: {done}/{total} runs" + (f" ({sample.name})" if sample is not None else "")
         if pct == self._last:
             return
         self._last = pct

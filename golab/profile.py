@@ -36,6 +36,7 @@ import json
 import re
 from pathlib import Path
 
+from . import display
 from .bench import strip_build_path, _build_binary, _failure, _list_benchmarks, _no_benchmarks, _Watchdog, benchmark_funcs, load_bench, parse_output
 from .build import parse_errors
 from .snippet import MAIN_FILE, load
@@ -113,9 +114,7 @@ class AllocProfile:
         return f"<AllocProfile {self.benchmark}: {len(self.sites)} sites, {self.total_bytes} bytes>"
 
     def _repr_html_(self) -> str:
-        from .render_measure import profile_html
-
-        return profile_html(self)
+        return display.to_html(self)
 
 
 # ---------------------------------------------------------------- pprof -raw
@@ -288,9 +287,7 @@ class GCTrace:
         return f"<GCTrace {len(self.cycles)} cycles, {self.total_pause_ms:.3f} ms paused>"
 
     def _repr_html_(self) -> str:
-        from .render_measure import gctrace_html
-
-        return gctrace_html(self)
+        return display.to_html(self)
 
 
 def parse_gctrace(text: str) -> list[GCCycle]:
@@ -413,9 +410,7 @@ class MemStatsDelta:
         return f"<MemStats {self.call} x{self.times}: {self.mallocs} mallocs, {self.total_alloc} bytes, {self.num_gc} GCs>"
 
     def _repr_html_(self) -> str:
-        from .render_measure import memstats_html
-
-        return memstats_html(self)
+        return display.to_html(self)
 
 
 def memstats(

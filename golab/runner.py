@@ -18,7 +18,7 @@ What it reads: Go source text, a .go file or a package folder (anything
 :func:`golab.snippet.load` takes), program arguments.
 
 What it returns: a :class:`RunReport` (plain data with ``__repr__``, ``text()``
-and a lazily imported ``_repr_html_`` from :mod:`golab.render_widgets`).
+and ``_repr_html_`` through :mod:`golab.display`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import re
 import threading
 from typing import Sequence
 
+from . import display
 from .build import CompileError, parse_errors, without_unused_imports
 from .snippet import load
 from .toolchain import GoTimeout, Toolchain, default_max_memory, find_go, run, run_go, workdir
@@ -195,9 +196,7 @@ class RunReport:
         return f"<RunReport {self.go_version}: {self.status}{code}>"
 
     def _repr_html_(self) -> str:
-        from .render_widgets import run_html
-
-        return run_html(self)
+        return display.to_html(self)
 
 
 # ---------------------------------------------------------------- parsing

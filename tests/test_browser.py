@@ -2,7 +2,13 @@
 
 What it checks: every notebook in ``notebooks/`` runs top to bottom inside
 JupyterLab (the kernel that learners get, the frontend extensions they get):
-no error output, no broken widget, every plotly chart drew its SVG; the
+no error output, no broken widget, every plotly chart drew its SVG, every
+badge and flow drawn inside the row of its line, no text cut or past the
+right edge, no answer on the page before the learner answers (no grade,
+no annotation comment, no telling comment in an exercise excerpt), and no
+JupyterLab news popup (the setting golab ships); the panels at 1024 and
+1400 px in the light and dark themes (nothing cut, key text with a contrast
+of at least 3:1) and an exercise that reveals only after Submit; the
 instructor's flow (edit a ``%%go_escape`` cell in the browser, re-run it, the
 heap badge goes away); and the two interactive panels (the escape explorer's
 case dropdown redraws its view, the benchmark lab's Run button fills its
@@ -38,6 +44,7 @@ import pytest
 from conftest import EXAMPLES, ROOT, descendants
 
 NOTEBOOKS = ROOT / "notebooks"
+SHIPPED_OVERRIDES = ROOT / "jupyter" / "overrides.d" / "golab.json"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("GOLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,13 +108,14 @@ class Lab:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         settings = config / "settings"
-        # windowing off: every cell is in the DOM (queries and full-page screenshots see all of it);
-        # no news/update toasts over the page
+        # windowing off: every cell is in the DOM (queries and full-page screenshots see all of it)
         _write_json(settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings", {"windowingMode": "none", "scrollPastEnd": False})
-        _write_json(
-            settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
-            {"fetchNews": "false", "checkForUpdates": False},
-        )
+        # no news popup: the setting golab ships (installed into {sys.prefix}/share/jupyter/lab/settings/
+        # overrides.d by pyproject's data-files), laid out here the same way, so the test sees what a
+        # learner's JupyterLab reads, not a test-only user setting
+        app_settings = config / "app-settings"
+        (app_settings / "overrides.d").mkdir(parents=True)
+        shutil.copy(SHIPPED_OVERRIDES, app_settings / "overrides.d" / SHIPPED_OVERRIDES.name)
         env = dict(os.environ)
         env.update(
             GOLAB_BENCH_SCALE="0.1",
@@ -130,6 +138,7 @@ class Lab:
                 "--expose-app-in-browser",
                 f"--ServerApp.root_dir={root}",
                 f"--LabApp.user_settings_dir={settings}",
+                f"--LabApp.app_settings_dir={app_settings}",
                 f"--LabApp.workspaces_dir={config / 'workspaces'}",
             ],
             cwd=root,
@@ -414,6 +423,91 @@ def assert_clean(page, state: dict, math: bool = True) -> None:
     assert not problems, "\n".join(problems)
 
 
+# Answers on the page before the learner answered: a grade, the grader's words, or the
+# annotations and telling comments an exercise excerpt must leave out.
+SPOILERS_JS = """() => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const found = [];
+  area.querySelectorAll('.golab-grade').forEach(g => found.push('a graded answer: ' + g.innerText.slice(0, 160)));
+  area.querySelectorAll('.jp-OutputArea-output').forEach(o => {
+    const text = o.innerText;
+    for (const words of ['Not quite', 'the answer is', 'the truth is']) {
+      if (text.includes(words)) found.push(`output says "${words}": ` + text.slice(Math.max(0, text.indexOf(words) - 60), text.indexOf(words) + 100));
+    }
+  });
+  area.querySelectorAll('.golab-escape .golab-code, .golab-exercise-excerpt').forEach(c => {
+    if (/\\/\\/\\s*(want|guide)\\b/.test(c.textContent)) found.push('an annotation comment on screen: ' + c.textContent.trim().slice(0, 120));
+  });
+  area.querySelectorAll('.golab-exercise-excerpt').forEach(c => {
+    const m = c.textContent.match(/\\/\\/.*\\b(heap|stack|escap\\w*|alloc\\w*)\\b.*/i);
+    if (m) found.push('a telling comment in an exercise excerpt: ' + m[0].slice(0, 120));
+  });
+  return found;
+}"""
+
+# Every badge and flow is drawn inside the row of its line: the row's number is the line the
+# compiler named (data-line), the gutter shows that number, and the badge's box lies within
+# the row's box (not on the next row, not past the right edge of the code block).
+BADGE_ROWS_JS = """() => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const bad = [];
+  area.querySelectorAll('.golab-escape .golab-line').forEach(row => {
+    const gutter = row.querySelector('.golab-gutter');
+    if (gutter && gutter.textContent.trim() !== row.dataset.line) bad.push(`row ${row.dataset.line} shows number ${gutter.textContent}`);
+    const r = row.getBoundingClientRect();
+    if (!r.height) return;  // folded away
+    const block = row.closest('.golab-source').getBoundingClientRect();
+    row.querySelectorAll('.golab-badge, .golab-flow').forEach(b => {
+      const x = b.getBoundingClientRect();
+      if (!x.height) return;
+      if (x.top < r.top - 1 || x.bottom > r.bottom + 1) bad.push(`row ${row.dataset.line}: "${b.textContent.slice(0, 60)}" drawn outside its row`);
+      if (b.classList.contains('golab-badge') && x.right > Math.max(block.right, r.right) + 1) bad.push(`row ${row.dataset.line}: badge "${b.textContent.slice(0, 60)}" cut at the right edge`);
+    });
+  });
+  return bad;
+}"""
+
+NEWS_JS = """() => {
+  const toasts = [...document.querySelectorAll('.Toastify__toast, .jp-Notification-Toast')].map(t => t.innerText);
+  const text = document.body.innerText;
+  return toasts.concat(/notified about|official Jupyter news/i.test(text) ? ['page text asks about news'] : []);
+}"""
+
+
+def assert_no_news_popup(page) -> None:
+    popups = page.evaluate(NEWS_JS)
+    assert not popups, f"JupyterLab shows a popup over the lesson: {popups}"
+
+
+# Text that does not fit its box: labels, buttons, badges, table cells, verdicts; chart titles and
+# charts past their output area.
+OVERFLOW_JS = """() => {
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const bad = [];
+  const sel = ['button', '.widget-label', '.widget-toggle-button', '.golab-badge', '.golab-summary',
+               '.golab-verdict td', '.golab-verdict th', '.golab-bench th', '.golab-bench td', '.golab-status',
+               '.golab-compare-side > div:first-child', '.golab-grade'];
+  area.querySelectorAll(sel.map(s => '.jp-OutputArea-output ' + s).join(', ')).forEach(el => {
+    if (!el.offsetParent) return;
+    if (el.scrollWidth > el.clientWidth + 1) bad.push(`cut: "${el.innerText.trim().slice(0, 60)}" (${el.scrollWidth} > ${el.clientWidth} px)`);
+  });
+  area.querySelectorAll('.jp-OutputArea-output').forEach(out => {
+    const o = out.getBoundingClientRect();
+    out.querySelectorAll('.golab-badge, .widget-button, .golab-verdict, .golab-bench table, .js-plotly-plot').forEach(el => {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.right > o.right + 1) bad.push(`past the right edge of its output: "${(el.innerText || el.className).trim().slice(0, 60)}" (${Math.round(r.right)} > ${Math.round(o.right)})`);
+    });
+  });
+  area.querySelectorAll('.js-plotly-plot').forEach(p => {
+    const svg = p.querySelector('svg.main-svg'), title = p.querySelector('.gtitle');
+    if (!svg || !title) return;
+    const s = svg.getBoundingClientRect(), r = title.getBoundingClientRect();
+    if (r.right > s.right + 1 || r.left < s.left - 1) bad.push(`chart title cut: "${title.textContent}"`);
+  });
+  return bad;
+}"""
+
+
 # ---------------------------------------------------------------- every lesson
 
 
@@ -446,6 +540,13 @@ def test_notebook_runs_in_jupyterlab(page, lab, name):
     if expects_plotly:
         assert counts["plots"] > 0, f"{name} stores plotly charts but none rendered after a run (screenshot {shot})"
     assert counts["plotsWithoutSvg"] == 0, f"{counts['plotsWithoutSvg']} plotly chart(s) drew no SVG (screenshot {shot})"
+    assert_no_news_popup(page)
+    misplaced = page.evaluate(BADGE_ROWS_JS)
+    assert not misplaced, f"{name}: badges outside the row of their line (screenshot {shot}):\n" + "\n".join(misplaced)
+    cut = page.evaluate(OVERFLOW_JS)
+    assert not cut, f"{name}: text cut or past the right edge (screenshot {shot}):\n" + "\n".join(cut)
+    spoilers = page.evaluate(SPOILERS_JS)
+    assert not spoilers, f"{name} shows answers before the learner answers (screenshot {shot}):\n" + "\n".join(spoilers)
     # a chart must keep its size when the window (or the side bar) changes size
     assert all(h >= 100 for h in heights_before), f"plotly chart heights {heights_before} px (screenshot {shot})"
     assert all(h >= 100 for h in heights_after), (
@@ -457,7 +558,7 @@ def test_notebook_runs_in_jupyterlab(page, lab, name):
 
 # ---------------------------------------------------------------- the instructor edits a cell
 
-ESCAPE_BEFORE = "func newInt() *int {\n\tx := 42\n\treturn &x\n}"
+ESCAPE_BEFORE = "\nfunc newInt() *int {\n\tx := 42\n\treturn &x\n}"  # a blank first line: the idiom that once moved badges
 ESCAPE_AFTER = "func newInt() int {\n\tx := 42\n\treturn x\n}"
 
 HEAP_BADGES_JS = """() => {
@@ -465,7 +566,8 @@ HEAP_BADGES_JS = """() => {
   const out = cells[1].node.querySelector('.jp-OutputArea');
   if (!out) return null;
   const lines = [...out.querySelectorAll('.golab-line')];
-  return lines.map(l => ({text: l.textContent, heap: l.querySelectorAll('.golab-moved-to-heap, .golab-escapes').length}));
+  return lines.map(l => ({line: Number(l.dataset.line), code: (l.querySelector('.golab-code') || l).textContent,
+                          text: l.textContent, heap: l.querySelectorAll('.golab-moved-to-heap, .golab-escapes').length}));
 }"""
 
 
@@ -480,6 +582,10 @@ def test_instructor_edits_escape_cell(page, lab):
     x_line = next((l for l in lines if "x := 42" in l["text"]), None)
     assert x_line is not None, lines
     assert x_line["heap"] >= 1 and "moved to heap: x" in x_line["text"], f"no heap badge on `x := 42`: {lines}"
+    assert x_line["line"] == 3 and x_line["code"].strip() == "x := 42", f"the badge is not on line 3, `x := 42`: {lines}"
+    assert sum(l["heap"] for l in lines) == 1, f"a heap badge on another row: {lines}"
+    assert not page.evaluate(BADGE_ROWS_JS)
+    assert_no_news_popup(page)
 
     screenshot(page, "instructor_edit_before")
 
@@ -632,3 +738,120 @@ def _wait_panel(page, panel, what: str, predicate_js: str, timeout: float = WIDG
         raise AssertionError(f"waited {timeout:.0f}s for {what}; the panel shows:\n{text}") from exc
     failed = page.evaluate("p => [...p.querySelectorAll('.golab-error, .golab-bad')].map(e => e.innerText)", panel)
     assert not failed, f"waiting for {what}, the benchmark lab reported: {failed}"
+
+
+# ---------------------------------------------------------------- layout, themes, an exercise
+
+LONG_LINE_CELL = (
+    "%%go_escape -m 2\n\n"
+    "func describe(n int) string {\n"
+    '\tlabel := fmt.Sprintf("a long line that runs far to the right of the code block, past any window width: %d", n) '
+    "// and a comment that makes it longer still, so the badges must wrap inside the row\n"
+    "\treturn label\n}\n"
+)
+LAYOUT_CELLS = [
+    "import golab",
+    "%load_ext golab",
+    LONG_LINE_CELL,
+    'golab.benchmark_lab("../go_examples/points", count=5, benchtime="2000x")',
+    'golab.comparer("../go_examples/prealloc", "../go_examples/prealloc", before_bench="BenchmarkBuildList",\n'
+    '               after_bench="BenchmarkBuildListOptimized", bench_source="../go_examples/prealloc", count=5, benchtime="100x")',
+    'golab.stack_or_heap("../go_examples/escapecases/main.go", find=\'x := 42 // guide "escapes\')',
+]
+
+# WCAG contrast of key text against what is really behind it (alpha blended up the tree).
+CONTRAST_JS = """() => {
+  const rgba = s => { const m = s.match(/[\\d.]+/g) || [0, 0, 0]; return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
+  const blend = (top, below) => top.slice(0, 3).map((c, i) => c * top[3] + below[i] * (1 - top[3]));
+  const background = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let colour = [255, 255, 255];
+    for (const layer of layers.reverse()) colour = blend(layer, colour);
+    return colour;
+  };
+  const lum = rgb => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                       return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]); };
+  const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const picks = ['.golab-summary', '.golab-gutter', '.golab-code', '.golab-code span', '.golab-badge', '.golab-flow summary',
+                 '.golab-bench th', '.golab-bench td', '.golab-verdict b', '.golab-status', '.golab-compare-side > div:first-child',
+                 '.golab-exercise-excerpt', '.golab-exercise-excerpt .golab-line span', '.golab-grade'];
+  const low = [];
+  let measured = 0;
+  for (const sel of picks) {
+    [...area.querySelectorAll('.jp-OutputArea-output ' + sel)].slice(0, 12).forEach(el => {
+      if (!el.offsetParent || !el.textContent.trim()) return;
+      const bg = background(el);
+      const fg = blend(rgba(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      measured++;
+      if (ratio < 3) low.push(`${sel} "${el.textContent.trim().slice(0, 40)}": contrast ${ratio.toFixed(2)}`);
+    });
+  }
+  return {measured, low};
+}"""
+
+
+def _set_theme(page, theme: str) -> None:
+    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme)
+    light = "true" if "Light" in theme else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=30_000)
+    page.wait_for_timeout(800)
+
+
+def _click_and_wait(page, button_text: str, done_js: str, what: str) -> None:
+    button = page.locator(".jp-OutputArea-output button.widget-button", has_text=re.compile(rf"^\s*{button_text}\s*$")).first
+    button.scroll_into_view_if_needed()
+    button.click()
+    try:
+        page.wait_for_function(done_js, timeout=WIDGET_ACTION * 1000, polling=500)
+    except PlaywrightError as exc:
+        raise AssertionError(f"waited for {what}; the page shows: {page.locator('.jp-NotebookPanel').inner_text()[-1500:]}") from exc
+
+
+def test_layout_themes_and_an_exercise(page, lab):
+    """The panels at 1024 and 1400 px, light and dark: nothing cut, key text readable; an
+    exercise shows nothing graded until the learner answers, then reveals."""
+    write_notebook(lab.root / "notebooks" / "layout.ipynb", LAYOUT_CELLS)
+    open_notebook(page, lab, "notebooks/layout.ipynb")
+    state = run_all(page, timeout=180)
+    assert_clean(page, state, math=False)
+    assert_no_news_popup(page)
+    _click_and_wait(page, "Run", "() => document.querySelectorAll('.jp-NotebookPanel .golab-bench .golab-verdict').length >= 1"
+                    " && document.querySelectorAll('.jp-NotebookPanel .js-plotly-plot svg.main-svg').length >= 1", "the lab's verdict and chart")
+    _click_and_wait(page, "Compare benchmarks", "() => !!document.querySelector('.jp-NotebookPanel .golab-decisions-vs-allocs')"
+                    " && document.querySelectorAll('.jp-NotebookPanel .js-plotly-plot svg.main-svg').length >= 2", "the comparison")
+    assert not page.evaluate(SPOILERS_JS), "an answer shows before the learner answered"
+    assert not page.evaluate(BADGE_ROWS_JS)
+    problems = []
+    for theme in ("JupyterLab Light", "JupyterLab Dark"):
+        _set_theme(page, theme)
+        for width in (1024, 1400):
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.wait_for_timeout(1000)  # widgets and plotly re-layout
+            where = f"{theme} at {width} px"
+            problems += [f"{where}: {p}" for p in page.evaluate(OVERFLOW_JS)]
+            contrast = page.evaluate(CONTRAST_JS)
+            assert contrast["measured"] >= 20, f"{where}: only {contrast['measured']} elements measured"
+            problems += [f"{where}: {p}" for p in contrast["low"]]
+            problems += [f"{where}: {p}" for p in page.evaluate(BADGE_ROWS_JS)]
+            screenshot(page, f"layout_{'dark' if 'Dark' in theme else 'light'}_{width}")
+    _set_theme(page, "JupyterLab Light")
+    assert not problems, "\n".join(problems)
+
+    # the exercise: nothing graded until the learner picks an answer and submits
+    exercise = page.locator(".jp-OutputArea-output .widget-vbox", has=page.locator(".golab-exercise-excerpt")).first
+    exercise.scroll_into_view_if_needed()
+    assert exercise.locator(".golab-grade").count() == 0
+    exercise.locator(".widget-toggle-button", has_text="heap").first.click()
+    exercise.locator("button.widget-button", has_text="Submit").click()
+    exercise.locator(".golab-grade").wait_for(timeout=WIDGET_ACTION * 1000)
+    revealed = exercise.locator(".golab-grade").inner_text()
+    assert revealed.startswith("Correct") and "heap" in revealed, revealed
+    assert "Its address is taken" in revealed  # the why, in plain words
+    assert not page_text_problems(page, math=False)

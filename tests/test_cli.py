@@ -100,3 +100,52 @@ def test_check_reports_a_broken_want_and_exits_1(tmp_path):
     data = json.loads(r.stdout)
     assert data["wants"][0]["holds"] is False and data["wants"][0]["actual"] == ["moved to heap: x"]
     assert data["claims"][0]["verdict"] == "differs"
+
+
+@pytest.mark.parametrize("command", [[], ["doctor"], ["escape"], ["check"], ["bench"], ["frames"], ["profile"]])
+def test_every_help_works(command):
+    r = golab(*command, "--help")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: python -m golab") and "Traceback" not in r.stderr
+    if not command:
+        for sub in ("doctor", "escape", "check", "bench", "frames", "profile"):
+            assert sub in r.stdout
+        assert "95% intervals" in r.stdout
+
+
+def test_check_prints_only_what_differs_and_a_summary(tmp_path):
+    (tmp_path / "main.go").write_text(
+        "package main\n\nfunc f() *int {\n\tx := 1 // guide \"stays on stack\" want !\"heap\"\n\treturn &x\n}\n\n"
+        "func g() int {\n\ty := 2 // guide \"stays on stack\" want !\"heap\"\n\treturn y\n}\n\nfunc main() { _ = f(); _ = g() }\n"
+    )
+    r = golab("check", str(tmp_path))
+    assert r.returncode == 1
+    lines = r.stdout.strip().splitlines()
+    assert any(":4: want" in l and "DIFFERS" in l for l in lines), r.stdout
+    assert not any(":9:" in l for l in lines), "a want that holds is listed without -v"
+    assert lines[-1].startswith("1/2 wants hold; guide claims: 1 agrees, 0 agrees, other words, 1 differs, 0 unclear")
+    verbose = golab("check", "-v", str(tmp_path))
+    assert any(":9: want" in l and "holds" in l for l in verbose.stdout.splitlines()), verbose.stdout
+
+
+def test_check_compile_error_comes_first_and_alone(tmp_path):
+    (tmp_path / "main.go").write_text(
+        "package main\n\nfunc f() *int {\n\tx := 1 // want \"moved to heap: x\"\n\treturn &x\n}\n\n"
+        "func main() { _ = f(); undefinedName() }\n"
+    )
+    r = golab("check", str(tmp_path))
+    assert r.returncode == 1
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("The Go code does not compile")
+    assert "undefined: undefinedName" in lines[1]
+    assert "DIFFERS" not in r.stdout and "holds" not in r.stdout
+    assert lines[-1] == "1 want and 0 guide claims not checked"
+
+
+def test_control_characters_from_the_code_are_escaped(tmp_path):
+    bad = tmp_path / "main.go"
+    bad.write_text("package main\n\n// \x1b[2J\x1b]0;pwned\x07 clears the screen\nfunc main() {\n\tx := 1\n\t_ = &x\n}\n")
+    r = golab("escape", str(bad), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+    assert "\\x1b[2J" in r.stdout

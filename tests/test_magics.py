@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import golab
-from golab.render_widgets import Notice
+from golab.render_messages import Notice
 
 
 def run_cell(ip, text):
@@ -101,3 +101,52 @@ def test_go_bench_and_frames_never_raise(ip):
     assert error is None and result is not None
     result, error = run_cell(ip, "%%go_frames\nfunc f() {\n\tx := \n}\n")
     assert error is None and result is not None
+
+
+TWO_BENCHMARKS = """
+var sink *[64]byte
+
+//go:noinline
+func fill(p *[64]byte) { p[0] = 1 }
+
+func BenchmarkStack(b *testing.B) {
+	for b.Loop() {
+		var a [64]byte
+		fill(&a)
+	}
+}
+
+func BenchmarkHeap(b *testing.B) {
+	for b.Loop() {
+		a := new([64]byte)
+		fill(a)
+		sink = a
+	}
+}
+"""
+
+
+def test_go_bench_with_two_benchmarks_compares_and_draws(ip):
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as shown:
+        result, error = run_cell(ip, "%%go_bench --count 5 --benchtime 2000x --quiet\n" + TWO_BENCHMARKS)
+    assert error is None, error
+    assert isinstance(result, golab.BenchResult) and len(result.benchmarks) == 2
+    html = result._repr_html_()
+    assert "golab-verdict" in html and "<table" in html and "<pre" not in html  # tables, not a text dump
+    assert html.count("Heap") >= 2 and "p (Mann-Whitney)" in html and "95% CI of ratio" in html
+    figures = [o for o in shown.outputs if "application/vnd.plotly.v1+json" in o.data]
+    assert len(figures) == 1, [sorted(o.data) for o in shown.outputs]
+    traces = figures[0].data["application/vnd.plotly.v1+json"]["data"]
+    boxes = [t for t in traces if t["type"] == "box"]
+    assert len(boxes) == 2 and all(len(t["x"]) == 5 and t["boxpoints"] == "all" for t in boxes)  # every sample
+    assert "<svg" in figures[0].data["text/html"]  # the static fallback for nbconvert
+
+
+def test_go_escape_hides_annotations_unless_asked(ip):
+    body = 'func f() *int {\n\tx := 1 // guide "escapes" want "moved to heap: x"\n\treturn &x\n}\n'
+    result, _ = run_cell(ip, "%%go_escape\n" + body)
+    assert "guide" not in result._repr_html_()
+    result, _ = run_cell(ip, "%%go_escape --annotations\n" + body)
+    assert "guide" in result._repr_html_() and result.placement(2) == "heap"

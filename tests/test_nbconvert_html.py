@@ -117,8 +117,10 @@ def test_escape_lesson_shows_the_annotated_source(html_dir):
     )
     assert 'class="golab-badge golab-does-not-escape"' in html, "no stack badge in the saved annotated source"
     assert 'class="golab-flow"' in html, "the 'why does ... escape?' folds are missing"
-    # highlighted Go: pygments' inline styles on keywords
-    assert re.search(r'<span style="color:#[0-9a-f]{6}[^"]*">func</span>', html), "the Go source is not highlighted"
+    # highlighted Go: inline colours on keywords (JupyterLab's editor variables with a fallback)
+    assert re.search(r'<span style="color:(?:#[0-9a-f]{6}|var\(--jp-mirror-editor-keyword-color,#[0-9a-f]{6}\))[^"]*">func</span>', html), (
+        "the Go source is not highlighted"
+    )
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_FILES)
