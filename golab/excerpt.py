@@ -29,7 +29,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ANNOTATION = re.compile(r"[ \t]*//\s*(?:guide|want)\b.*$", re.M)
 INLINING_KINDS = ("can-inline", "cannot-inline", "inlining-call")
-TAGS = {"moved-to-heap": "HEAP ", "escapes": "HEAP ", "does-not-escape": "stack"}
+TAGS = {  # kind -> a five-letter tag for the text view
+    "moved-to-heap": "HEAP ", "escapes": "HEAP ", "does-not-escape": "stack",
+    "leaking-param": "leaks", "leaking-param-content": "leaks", "leaking-param-result": "leaks",
+    "leaking-closure-reference": "leaks", "closure-capture": "capt ", "other": "note ",
+}
 
 
 class FunctionNotFound(KeyError, ValueError):
@@ -156,7 +160,7 @@ def annotated(report: "EscapeReport", name: str, *, flow: bool = False) -> str:
         for d in report.on_line(n, fname):
             if d.kind in INLINING_KINDS:
                 continue
-            out.append(f"    |      {TAGS.get(d.kind, d.kind)}  {d.message}")
+            out.append(f"    |      {TAGS.get(d.kind, 'note ')}  {d.message}")
             if flow and d.heap:
                 out.extend(f"    |             {_short(step)}" for step in d.flow)
     return "\n".join(out)
