@@ -12,6 +12,9 @@ instead of carrying helper code.
 What it reads: Go source text or paths, and reports golab already computed.
 It never runs ``go``.
 
+It also prints, one row each, the reproducible numbers of a benchmark
+(allocs/op, KiB/op) and of a memory profile (objects and bytes per op).
+
 What it returns: strings, ``(first, last)`` line pairs and lists of
 :class:`~golab.escape.Decision`.
 """
@@ -146,12 +149,49 @@ def heap_lines(report: "EscapeReport", name: str) -> list[str]:
     return [f"line {d.line}: {d.message}" for d in in_function(report, name, heap=True)]
 
 
-def annotated(report: "EscapeReport", name: str, *, flow: bool = False) -> str:
-    """``func name`` as text, with the compiler's decisions (inlining notes left out) under each line.
+def heap_table(report: "EscapeReport", *names: str) -> str:
+    """One row per function: its name and its heap decisions ("none" when it has none)."""
+    width = max(map(len, names), default=0)
+    return "\n".join(f"{name:{width}}  {'; '.join(heap_lines(report, name)) or 'none'}" for name in names)
+
+
+def allocations(result, *names: str) -> str:
+    """allocs/op and KiB/op of benchmarks in a :class:`~golab.bench.BenchResult`, one row each.
+
+    Only the numbers a pinned toolchain reproduces: no times.  KiB with one
+    decimal, because the GC cycles a benchmark's garbage triggers can add a
+    few bytes of the runtime's own to B/op.
+    """
+    width = max(map(len, names), default=0)
+    rows = []
+    for name in names:
+        s = result[name]
+        rows.append(f"{name:{width}}  {s.allocs_per_op:5} allocs/op  {(s.bytes_per_op or 0) / 1024:6.1f} KiB/op")
+    return "\n".join(rows)
+
+
+def sites(profile) -> str:
+    """The allocation sites of an :class:`~golab.profile.AllocProfile`, one row each, per operation."""
+    width = max((len(s.function) for s in profile.sites), default=0)
+    return "\n".join(
+        f"line {s.line}: {s.function:{width}}  {s.objects_per_op:5.0f} objects/op  {s.bytes_per_op:7.0f} B/op"
+        for s in profile.sites
+    ) or "no allocation in your code"
+
+
+def annotated(report: "EscapeReport", *names: str, flow: bool = False) -> str:
+    """Each ``func name`` as text, with the compiler's decisions (inlining notes left out) under each line.
 
     Annotation comments are left out of the code.  With ``flow=True`` each
     heap decision is followed by its reason chain (needs a ``level=2`` report).
+    Several names give several functions, a blank line apart.
     """
+    if not names:
+        raise TypeError("annotated(report, name, ...) needs at least one function name")
+    return "\n\n".join(_annotated_one(report, name, flow) for name in names)
+
+
+def _annotated_one(report: "EscapeReport", name: str, flow: bool) -> str:
     fname, first, last = function_lines(report, name)
     lines = report.sources[fname].splitlines()
     out = []

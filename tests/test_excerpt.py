@@ -77,3 +77,35 @@ def test_why_heap_and_guide_verdicts():
     assert golab.why_heap(report, report.find_line("func one")) == f"nothing on line {report.find_line('func one')} goes to the heap"
     verdicts = golab.guide_verdicts(golab.check(SRC), line)
     assert 'guide "stays on stack"' in verdicts and "verdict: differs" in verdicts
+
+
+def test_heap_table_and_several_functions():
+    report = golab.escape(SRC)
+    table = golab.heap_table(report, "keep", "one")
+    assert table.splitlines() == [f"keep  line {report.find_line('x := 1')}: moved to heap: x", "one   none"]
+    both = golab.annotated(report, "keep", "one")
+    assert "func keep()" in both and "func one()" in both and "\n\n" in both
+    with pytest.raises(TypeError):
+        golab.annotated(report)
+
+
+BENCH = """
+var sink []int
+
+func BenchmarkTwo(b *testing.B) {
+	for b.Loop() {
+		sink = make([]int, 300)
+		sink = make([]int, 300)
+	}
+}
+"""
+
+
+@pytest.mark.slow
+def test_allocations_and_sites_print_only_reproducible_numbers():
+    result = golab.bench(BENCH, count=1, benchtime="100x")
+    assert golab.allocations(result, "Two") == "Two      2 allocs/op     5.2 KiB/op"  # 2 x 2688 B (2400 rounded to a size class)
+    prof = golab.profile(BENCH, "Two", benchtime="100x")
+    rows = golab.sites(prof).splitlines()
+    assert len(rows) == 2 and all("objects/op" in r and "ns" not in r for r in rows), rows
+    assert {r.split()[3] for r in rows} == {"1"}, rows
