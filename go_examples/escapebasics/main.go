@@ -16,7 +16,7 @@ func newPoint(x, y int) *point { // want "^can inline newPoint "
 	return &p
 }
 
-// An allocation (&T{}, new, make, a closure) that outlives the call: "escapes to heap".
+// Storage made by &T{}, new, make or a closure that outlives the call: "escapes to heap".
 func newPointLit(x, y int) *point { // want "^can inline newPointLit "
 	return &point{x, y} // want "^&point\{\.\.\.\} escapes to heap$"
 }
