@@ -5,10 +5,10 @@
 //
 // Changes so that it compiles and ends by itself: the listener defaults to
 // "localhost:0" (a free port, chosen by the OS) instead of the fixed
-// "localhost:6060" (override with -addr), the program fetches its own heap
-// profile once to show the endpoint works, and then shuts the server down
+// "localhost:6060" (override with -addr), the program fetches its own
+// profiles once to show the endpoints work, and then shuts the server down
 // after -serve (default 100ms). It fetches both the heap profile (in-use
-// memory by default) and the allocs profile (everything allocated so far,
+// memory as of the last GC) and the allocs profile (everything allocated so far,
 // which is where short-lived garbage shows). The chosen address goes to
 // stderr; stdout is deterministic.
 //
@@ -50,7 +50,7 @@ func main() {
 		keep = append(keep, make([]byte, 1024))
 	}
 
-	// heap: what is in use now (and, as alloc_space, all allocated so far);
+	// heap: what was in use at the last GC (and, as alloc_space, all allocated so far);
 	// allocs: the same samples, shown as everything allocated so far.
 	client := &http.Client{Timeout: time.Second}
 	for _, profile := range []string{"heap", "allocs"} {
