@@ -8,6 +8,10 @@ The public API, each returning plain data that renders itself in Jupyter:
 - ``bench`` and ``compare`` (benchmarks with honest statistics), ``frames``
   and ``stack_growth`` (stack frames), ``profile``, ``gctrace`` and
   ``memstats`` (allocations and GC);
+- ``func_source``, ``in_function``, ``annotated``, ``heap_lines``,
+  ``heap_table``, ``why_heap``, ``guide_verdicts``, ``allocations``,
+  ``sites`` (one function's text or decisions, a benchmark's or profile's
+  reproducible numbers: the size a lesson cell shows; :mod:`golab.excerpt`);
 - ``find_go`` (which Go), and the error types a user can act on;
 - lazily, the widgets (``escape_explorer``, ``benchmark_lab``,
   ``comparer``, the exercises ``stack_or_heap`` and ``allocs_per_op``) and
@@ -25,6 +29,7 @@ The functions shadow their modules as attributes of the package
 from .bench import BenchError, BenchResult, Comparison, Sample, Summary, bench, compare
 from .claims import CheckReport, check
 from .escape import Decision, EscapeReport, escape
+from .excerpt import allocations, annotated, func_source, guide_verdicts, heap_lines, heap_table, in_function, sites, why_heap
 from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_growth
 from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
 from .runner import Panic, RunReport, run_program as run
@@ -38,8 +43,9 @@ __all__ = [
     "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "Decision", "EscapeReport",
     "Frame", "FrameReport", "FramesError", "GCTrace", "GoNotFound", "GoTimeout", "GolabError", "MemStatsDelta",
     "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary",
-    "bench", "check", "compare", "escape", "find_go", "frames", "gctrace", "load", "memstats", "profile",
-    "run", "stack_growth",
+    "allocations", "annotated", "bench", "check", "compare", "escape", "find_go", "frames", "func_source", "gctrace",
+    "guide_verdicts", "heap_lines", "heap_table", "in_function", "load", "memstats", "profile", "run", "sites",
+    "stack_growth", "why_heap",
 ]
 
 _WIDGETS = ("stack_or_heap", "allocs_per_op", "escape_explorer", "benchmark_lab", "comparer", "Grade")

@@ -200,7 +200,7 @@ def explain_flow(flow: list[str]) -> str:
         phrase = REASONS.get(tag, tag)
         if tag == "call parameter":
             callee = expr.split("(", 1)[0]
-            phrase = f"it is passed to {callee}, which keeps it" if callee else phrase
+            phrase = f"it is passed to {callee}, which may keep it" if callee else phrase
         elif tag == "slice-literal-element" and expr == "... argument":
             phrase = "it is packed into the ... arguments of a variadic call"
         target = plumbing if tag in PLUMBING else reasons

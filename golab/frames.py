@@ -102,10 +102,26 @@ class FrameReport:
     sources: dict[str, str]
     inline: bool = True
     seconds: float = 0.0
+    listing: str = dataclasses.field(default="", repr=False)  # the compiler's -S output
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def assembly(self, function: str) -> str:
+        """The instructions the compiler generated for ``function`` (from ``-S``): one
+        ``file:line  OP  ARGS`` row each, without FUNCDATA/PCDATA and the hex dump."""
+        symbol = self[function].symbol
+        rows, inside = [], False
+        for raw in self.listing.splitlines():
+            head = _STEXT.match(raw)
+            if head:
+                inside = head.group("sym") == symbol
+                continue
+            m = _ASM_ROW.match(raw) if inside else None
+            if m and m.group("op") not in ("FUNCDATA", "PCDATA", "TEXT"):
+                rows.append(f"{os.path.basename(m.group('file'))}:{m.group('line'):<4} {m.group('op'):<8} {m.group('args')}".rstrip())
+        return "\n".join(rows)
 
     def __getitem__(self, function: str) -> Frame:
         for f in self.frames:
@@ -168,6 +184,8 @@ class FrameReport:
 
 # ---------------------------------------------------------------- parsing -S
 
+# "\t0x0006 00006 (snippet.go:2[/tmp/.../golab0_snippet.go:4])\tADDQ\tCX, DX": the user's position first
+_ASM_ROW = re.compile(r"^\t0x[0-9a-f]+ \d+ \((?P<file>[^:()\[\]]*):(?P<line>\d+)(?:\[[^\]]*\])?\)\t(?P<op>\S+)\t?(?P<args>.*)$")
 _STEXT = re.compile(r"^(?P<sym>\S+) STEXT (?P<flags>.*?)size=\d+ .*?args=(?P<args>0x[0-9a-f]+) locals=(?P<locals>0x[0-9a-f]+)")
 _TEXT = re.compile(
     r"^\s+0x[0-9a-f]+ \d+ \((?P<pos>[^)\[]*?)(?::(?P<line>\d+))?(?:\[[^\]]*\])?\)\s+TEXT\s+(?P<sym>\S+)\(SB\), (?P<attrs>[^$]*)\$(?P<frame>-?\d+)-(?P<args>\d+)"
@@ -263,6 +281,7 @@ def frames(
     result = compile_snippet(snippet, flags, toolchain=toolchain, timeout=timeout, json_diagnostics=False)
     sources = {s.name: s.text for s in result.snippet.sources if not s.is_test}
     report = FrameReport(toolchain.version, toolchain.goarch, [], result.errors, sources, inline, result.seconds)
+    report.listing = result.output
     if not result.ok:
         return report
     users = set(sources)

@@ -107,11 +107,11 @@ def _visible_text(html: str) -> str:
 
 
 def test_escape_lesson_shows_the_annotated_source(html_dir):
-    name = "02_escape_cases.ipynb"
+    name = "03_escape_cases.ipynb"
     if name not in NOTEBOOK_FILES:
         pytest.skip(f"{name} not written yet")
     html = _html(html_dir, name)
-    assert 'class="golab-escape' in html, "no annotated source (golab-escape) in the saved 02 lesson"
+    assert 'class="golab-escape' in html, "no annotated source (golab-escape) in the saved 03 lesson"
     assert re.search(r'class="golab-badge golab-moved-to-heap"[^>]*>heap: moved to heap: x<', html), (
         "the heap badge for `x` (Example 1) is missing from the saved annotated source"
     )

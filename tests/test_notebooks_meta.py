@@ -3,9 +3,13 @@
 nbval re-executes the lessons and compares their saved outputs; these tests
 check what nbval cannot: that each notebook is saved executed (so nbval has
 something to compare), that most of its code cells are actually compared,
-that it stays small (no plotly.js bundle, no megabytes of widget state),
-that it has predict-then-reveal exercises, and that it loads the guide's
-examples from ../go_examples instead of pasting copies.
+that it stays small (no plotly.js bundle, no megabytes of widget state,
+at most 45 cells), that it opens with its idea and ends with
+predict-then-reveal exercises whose answers no saved output gives away, that
+no test scaffolding (asserts, magic probes, sample gradings) sits in the
+learner's path, that it loads the guide's examples from ../go_examples
+instead of pasting copies, and that every lesson is linked from 00 and the
+README.  The exercises themselves are graded in tests/test_lessons.py.
 """
 
 from __future__ import annotations
@@ -21,10 +25,18 @@ MAX_BYTES = 500 * 1024
 MAX_WIDGET_STATE = 4 * 1024
 MIN_CHECKED = 0.60
 MIN_EXERCISES = 12
+MAX_CELLS = 45
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = [
+    "00_start_here", "01_stack_frames", "02_escape_analysis", "03_escape_cases",
+    "04_benchmarks", "05_optimizations", "06_profiling",
+]
 
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 IGNORE_MARKERS = re.compile(r"^\s*#\s*NBVAL_(IGNORE_OUTPUT|SKIP)\b", re.M)
-EXERCISE = re.compile(r"\.grade\(")
+EXERCISE = re.compile(r"^\w+ = (?:stack_or_heap|allocs_per_op)\(", re.M)
+SCAFFOLDING = re.compile(r"^\s*assert\b|magics_manager|\.grade\(|FRAMES_PLACEHOLDER", re.M)
+ANSWER_WORDS = re.compile(r"the truth is|Not quite|\bCorrect\b")
 
 
 def load(path: Path) -> dict:
@@ -50,9 +62,22 @@ def is_checked(cell: dict) -> bool:
     return not is_ignored(cell) and cell.get("execution_count") is not None and bool(cell.get("outputs"))
 
 
+def is_exercise(cell: dict) -> bool:
+    return cell["cell_type"] == "code" and bool(EXERCISE.search(source(cell)))
+
+
 def exercises(nb: dict) -> int:
-    """Graded sample answers that nbval compares (one per exercise)."""
-    return sum(1 for c in code_cells(nb) if EXERCISE.search(source(c)) and is_checked(c))
+    """Predict-then-reveal exercises (a cell building one; graded in tests/test_lessons.py)."""
+    return sum(1 for c in code_cells(nb) if is_exercise(c) and c.get("execution_count") is not None)
+
+
+def output_text(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(source({"source": out.get("text", "")}))
+        for data in out.get("data", {}).values():
+            parts.append("".join(data) if isinstance(data, list) else json.dumps(data))
+    return "\n".join(parts)
 
 
 def test_there_are_lessons():
@@ -97,7 +122,53 @@ def test_no_big_widget_state(notebook):
 
 def test_has_an_exercise(notebook):
     path, nb = notebook
-    assert exercises(nb) >= 1, f"{path.name}: no graded exercise (a checked cell calling .grade(...))"
+    assert exercises(nb) >= 1, f"{path.name}: no exercise (an executed cell `ex = stack_or_heap(...)` or `allocs_per_op(...)`)"
+
+
+def test_at_most_45_cells(notebook):
+    path, nb = notebook
+    assert len(nb["cells"]) <= MAX_CELLS, f"{path.name}: {len(nb['cells'])} cells; split the topic into two lessons"
+
+
+def test_no_scaffolding_in_the_learners_path(notebook):
+    path, nb = notebook
+    for i, cell in enumerate(nb["cells"]):
+        m = SCAFFOLDING.search(source(cell))
+        assert not m, f"{path.name} cell {i}: test scaffolding in a lesson ({m.group(0).strip()!r}); checks belong in tests/"
+
+
+def test_no_saved_output_gives_an_answer_away(notebook):
+    path, nb = notebook
+    for i, cell in enumerate(code_cells(nb)):
+        if is_exercise(cell):
+            assert not cell.get("outputs"), f"{path.name}: exercise cell {i} is saved with an output"
+        m = ANSWER_WORDS.search(output_text(cell))
+        assert not m, f"{path.name}: code cell {i} saves a graded answer ({m.group(0)!r})"
+
+
+def test_opens_with_its_idea_and_ends_with_exercises(notebook):
+    path, nb = notebook
+    first = nb["cells"][0]
+    lines = [line for line in source(first).splitlines() if line.strip()]
+    assert first["cell_type"] == "markdown" and re.match(rf"# {path.name[:2]} · ", lines[0]), f"{path.name}: no '# NN · title' first"
+    idea = " ".join(lines[1:])
+    assert idea.count(". ") + idea.endswith(".") >= 2, f"{path.name}: the opening cell states no idea in sentences"
+    code = code_cells(nb)
+    first_exercise = next(i for i, c in enumerate(code) if is_exercise(c))
+    after = [source(c)[:50] for c in code[first_exercise:] if not is_exercise(c)]
+    assert not after, f"{path.name}: code cells after the exercises began: {after}"
+
+
+def test_lessons_are_the_seven_and_linked_everywhere():
+    assert [p.stem for p in NOTEBOOKS] == LESSONS
+    start = "".join(source(c) for c in load(NOTEBOOKS[0])["cells"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in LESSONS[1:]:
+        assert f"]({name}.ipynb)" in start, f"00_start_here does not link {name}"
+        assert f"{name}.ipynb" in readme, f"README does not list {name}"
+    for path in NOTEBOOKS:
+        for target in re.findall(r"\]\((\d\d_\w+\.ipynb)\)", "".join(source(c) for c in load(path)["cells"])):
+            assert (ROOT / "notebooks" / target).exists(), f"{path.name} links {target}, which does not exist"
 
 
 def test_loads_examples_by_path(notebook):
@@ -112,8 +183,10 @@ def test_saved_executed_and_mostly_checked(notebook):
     assert not unexecuted, f"{path.name}: cells saved without being executed: {unexecuted}"
     errors = [source(c)[:60] for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"{path.name}: cells saved with an error: {errors}"
+    # exercise cells show a widget (not comparable); their grading is checked in tests/test_lessons.py
+    cells = [c for c in cells if not is_exercise(c)]
     checked = sum(is_checked(c) for c in cells)
-    assert cells and checked / len(cells) >= MIN_CHECKED, f"{path.name}: {checked}/{len(cells)} code cells checked by nbval"
+    assert cells and checked / len(cells) >= MIN_CHECKED, f"{path.name}: {checked}/{len(cells)} code cells (exercises aside) checked by nbval"
 
 
 def test_no_marker_line_before_a_cell_magic(notebook):

@@ -13,7 +13,7 @@ What it reads: ``notebooks/*.ipynb`` (or the paths given).
 What it returns: exit 0, with one line per notebook: size, code cells,
 cells nbval compares, cells it ignores.
 
-Usage: ``python tools/refresh_notebooks.py [notebooks/03_benchmarks.ipynb ...]``
+Usage: ``python tools/refresh_notebooks.py [notebooks/04_benchmarks.ipynb ...]``
 """
 
 from __future__ import annotations

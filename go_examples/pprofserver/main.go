@@ -5,13 +5,15 @@
 //
 // Changes so that it compiles and ends by itself: the listener defaults to
 // "localhost:0" (a free port, chosen by the OS) instead of the fixed
-// "localhost:6060" (override with -addr), the program fetches its own heap
-// profile once to show the endpoint works, and then shuts the server down
-// after -serve (default 100ms). The chosen address goes to stderr; stdout
-// is deterministic.
+// "localhost:6060" (override with -addr), the program fetches its own
+// profiles once to show the endpoints work, and then shuts the server down
+// after -serve (default 100ms). It fetches both the heap profile (in-use
+// memory as of the last GC) and the allocs profile (everything allocated so far,
+// which is where short-lived garbage shows). The chosen address goes to
+// stderr; stdout is deterministic.
 //
 // While it runs (for example with -addr localhost:6060 -serve 1m) you can
-// run: go tool pprof http://localhost:6060/debug/pprof/heap
+// run: go tool pprof -sample_index=alloc_space http://localhost:6060/debug/pprof/allocs
 package main
 
 import (
@@ -48,14 +50,18 @@ func main() {
 		keep = append(keep, make([]byte, 1024))
 	}
 
+	// heap: what was in use at the last GC (and, as alloc_space, all allocated so far);
+	// allocs: the same samples, shown as everything allocated so far.
 	client := &http.Client{Timeout: time.Second}
-	resp, err := client.Get("http://" + ln.Addr().String() + "/debug/pprof/heap")
-	if err != nil {
-		log.Fatal(err)
+	for _, profile := range []string{"heap", "allocs"} {
+		resp, err := client.Get("http://" + ln.Addr().String() + "/debug/pprof/" + profile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		fmt.Printf("GET /debug/pprof/%s: %s (profile non-empty: %t)\n", profile, resp.Status, n > 0)
 	}
-	n, _ := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	fmt.Printf("GET /debug/pprof/heap: %s (profile non-empty: %t)\n", resp.Status, n > 0)
 
 	time.Sleep(*serve)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

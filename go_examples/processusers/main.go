@@ -24,7 +24,7 @@ func processUsers(users []string) []*User { // want "^can inline processUsers " 
 func processUsersOptimized(users []string) []User { // want "^can inline processUsersOptimized " "^leaking param content: users$"
 	result := make([]User, len(users)) // want "^make\(\[\]User, len\(users\)\) escapes to heap$"
 	for i, name := range users {
-		result[i] = User{Name: name} // guide "stack allocated, then copied" want !"heap"
+		result[i] = User{Name: name} // want !"heap" (the guide: "stack allocated, then copied"; the fields are stored into the heap array of line 25)
 	}
 	return result
 }

@@ -2,9 +2,9 @@
 // Point.Distance (value receiver) and User.UpdateEmail (pointer receiver).
 //
 // DistancePtr and WithEmail are added only so receivers_test.go can
-// compare value and pointer receivers for the same work. On Go 1.27 all
-// four methods are inlined and none of their receivers escapes, so none
-// of them allocates: the receiver kind by itself does not cause heap
+// compare value and pointer receivers for the same work. On Go 1.27 none
+// of the four methods' receivers escapes (with inlining on or off, -l), so
+// none of them allocates: the receiver kind by itself does not cause heap
 // allocation; what matters is whether the receiver's address escapes.
 package main
 

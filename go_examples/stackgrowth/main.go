@@ -16,10 +16,15 @@
 //     previous depth.
 //   - The starting stack size comes from runtime/metrics
 //     ("/gc/stack/starting-size:bytes"), and is cross-checked against the
-//     growth events: stacks are powers of two and double on each growth,
-//     so the size in force before a growth is the next power of two above
-//     the bytes used just before it (reliable once the stack is >= 4 KiB,
-//     i.e. when the runtime's stack guard area is < half the stack).
+//     growth events: stacks are powers of two and, for frames as small as
+//     these, double on each growth, so the size in force before a growth is
+//     the next power of two above the bytes used just before it (reliable
+//     once the stack is >= 4 KiB, i.e. when the runtime's stack guard area
+//     is < half the stack). A frame larger than the doubled stack makes the
+//     runtime double again before it copies (newstack in runtime/stack.go),
+//     so the "stack" column below assumes frames far smaller than the stack.
+//   - The starting size is read with the GC off: each GC may change it
+//     (the adaptive starting stack size, GODEBUG=adaptivestackstart).
 //
 // Recording happens into a preallocated slice and printing happens
 // afterwards, with the GC disabled, so nothing allocates or shrinks the
