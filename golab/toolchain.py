@@ -320,15 +320,25 @@ def _remove_pool(pool: str) -> None:
 
 
 def _stale_pools(root: str) -> None:
-    """Pools of processes that ended without cleaning up (killed)."""
+    """Remove pools of processes that ended without cleaning up (killed):
+    no such process, and unused for an hour (a temp dir shared between
+    containers sees pids of other namespaces)."""
     for entry in os.listdir(root):
         if entry.startswith("pool-") and entry[5:].isdigit():
+            path = os.path.join(root, entry)
             try:
                 os.kill(int(entry[5:]), 0)
+                continue  # alive
             except ProcessLookupError:
-                _remove_pool(os.path.join(root, entry))
+                pass
             except OSError:
-                pass  # alive, another user's: not ours to touch
+                continue  # alive, another user's
+            try:
+                used = max([os.stat(path).st_mtime] + [e.stat().st_mtime for e in os.scandir(path)])
+            except OSError:
+                continue
+            if time.time() - used > 3600:
+                _remove_pool(path)
 
 
 @contextlib.contextmanager

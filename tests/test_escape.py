@@ -318,3 +318,27 @@ def test_compiles_reuse_an_emptied_scratch_folder(no_leaks):
     golab.escape("func b() *int { y := 2; return &y }\n")
     assert sorted(pool.iterdir()) == slots and len(slots) == 1  # the same folder again, no new one
     assert not any(list(slot.iterdir()) for slot in slots)  # and nothing left in it
+
+
+def test_pools_of_dead_processes_are_removed_after_an_hour(no_leaks):
+    import subprocess
+    import sys
+    import time as clock
+
+    from golab.toolchain import scratch_dir, user_temp_root, _scratch_free
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    root = Path(user_temp_root())
+    old, fresh = root / f"pool-{dead.stdout.strip()}", root / "pool-999999999"
+    for pool in (old, fresh):
+        (pool / "slot").mkdir(parents=True)
+    hour_ago = clock.time() - 3700
+    os.utime(old / "slot", (hour_ago, hour_ago))
+    os.utime(old, (hour_ago, hour_ago))
+    _scratch_free.pop(str(root / f"pool-{os.getpid()}"), None)  # this process's first pool here
+    with scratch_dir():
+        pass
+    assert not old.exists()  # dead and unused for an hour
+    assert fresh.exists()  # no such process either, but used a moment ago: maybe another container's
+    (fresh / "slot").rmdir()
+    fresh.rmdir()

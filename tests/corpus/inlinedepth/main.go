@@ -4,6 +4,8 @@ package main
 
 type Node struct{ v int }
 
+func (n *Node) String() string { return "node" }
+
 // depth 1: newNode's &Node escapes in newNode, not in main
 func newNode() *Node { return &Node{v: 1} }
 
@@ -28,9 +30,17 @@ func d4() *[4]int { return d3() }
 
 var sink *int
 
+// a result converted to an interface inside an inlined body, then again
+func leafN(n int) int { return n * 2 }
+func midAny(n int) any { return leafN(n) }
+func topAny(n int) any { return midAny(n) }
+
+var sinkAny any
+
 func main() {
 	n := newNode()
 	sink = top()
 	p := d4()
+	sinkAny = topAny(len(n.String()))
 	println(n.v, p[0], *sink)
 }
