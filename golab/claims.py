@@ -32,6 +32,7 @@ import re
 from pathlib import Path
 
 from .escape import EscapeReport, escape
+from .snippet import go_lines
 
 _COMMENT = re.compile(r"//\s*((?:guide|want)\b.*)$")
 _ITEM = re.compile(r'(guide|want)\s+((?:!?"(?:\\.|[^"\\])*"\s*)+)')
@@ -50,7 +51,7 @@ class Annotation:
 def parse_annotations(text: str, file: str = "snippet.go") -> list[Annotation]:
     """Every ``want`` / ``guide`` annotation in a Go source."""
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(go_lines(text), 1):
         m = _COMMENT.search(line)
         if not m:
             continue

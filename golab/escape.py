@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 
 from .build import CompileError, CompileResult, compile_snippet, map_json_position
-from .snippet import Snippet, load, strip_comments_and_strings
+from .snippet import Snippet, go_lines, load, strip_comments_and_strings
 from .toolchain import Toolchain, find_go
 
 HEAP_KINDS = ("moved-to-heap", "escapes")
@@ -241,7 +241,7 @@ class EscapeReport:
     def find_line(self, text: str, file: str | None = None) -> int:
         """Number of the first line of the source containing ``text``."""
         file = file or next(iter(self.sources))
-        for number, line in enumerate(self.sources[file].splitlines(), 1):
+        for number, line in enumerate(go_lines(self.sources[file]), 1):
             if text in line:
                 return number
         raise ValueError(f"{text!r} is not in {file}")
@@ -289,7 +289,7 @@ def parse_text(output: str, user_files: set[str]) -> list[Decision]:
     decisions: list[Decision] = []
     pending: dict[tuple, list[str]] = {}  # position -> flow lines not yet claimed
     current: tuple | None = None
-    for raw in output.splitlines():
+    for raw in go_lines(output):
         m = _LINE.match(raw)
         if not m:
             continue

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from pygments.lexers.go import GoLexer
 from pygments.styles import get_style_by_name
 
+from .snippet import go_lines
+
 if TYPE_CHECKING:  # pragma: no cover
     from .escape import Decision, EscapeReport
 
@@ -59,7 +61,9 @@ LONG_LINE = 100  # columns (code + badges) past which the badges go on the next 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-_LEXER = GoLexer()
+# keep leading blank lines (stripnl would drop them and shift every line up)
+_LEXER = GoLexer(stripnl=False)
+_CR = "\ue000"  # stands in for a lone \r, which Pygments would turn into a line break
 
 
 def _token_css(ttype) -> str:
@@ -77,16 +81,18 @@ def _token_css(ttype) -> str:
 def highlight_lines(source: str) -> list[str]:
     """The source as one HTML string per line (tokens split at newlines)."""
     lines: list[list[str]] = [[]]
-    for ttype, value in _LEXER.get_tokens(source):
+    # Lines are Go's (only \n ends one); a \r stays part of its line.
+    protected = "\n".join(go_lines(source)).replace("\r", _CR)
+    for ttype, value in _LEXER.get_tokens(protected):
         css = _token_css(ttype)
         for i, piece in enumerate(value.split("\n")):
             if i:
                 lines.append([])
             if piece:
-                text = html.escape(piece).replace("\t", "    ")
+                text = html.escape(piece).replace("\t", "    ").replace(_CR, "&#13;")
                 lines[-1].append(f'<span style="{css}">{text}</span>' if css else text)
     rendered = ["".join(parts) for parts in lines]
-    count = len(source.splitlines()) or 1
+    count = len(go_lines(source)) or 1
     return (rendered + [""] * count)[:count]
 
 
@@ -138,6 +144,7 @@ def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: b
             out.append(f'<div style="font-weight:bold;margin-top:6px">{html.escape(file)}</div>')
         out.append('<div style="background:#f8f8f8;color:#222;padding:6px 8px;border-radius:4px;overflow-x:auto">')
         errors_by_line = {e.line: e for e in report.errors if e.file == file}
+        lines = go_lines(text)
         for number, code in enumerate(highlight_lines(text), 1):
             decisions = [
                 d for d in report.on_line(number, file) if show_inlining or d.kind not in ("can-inline", "cannot-inline", "inlining-call")
@@ -149,7 +156,7 @@ def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: b
                 '<span style="color:#999;display:inline-block;width:3em;text-align:right;margin-right:1em;'
                 f'user-select:none">{{}}</span>'
             )
-            width = len(text.splitlines()[number - 1].expandtabs(4)) if number <= len(text.splitlines()) else 0
+            width = len(lines[number - 1].expandtabs(4)) if number <= len(lines) else 0
             badge_width = sum(len(d.message) + 12 for d in decisions)
             if badges and width + badge_width > LONG_LINE:
                 # badges of a long line go on a row of their own, so the code
@@ -181,7 +188,7 @@ def escape_text(report: "EscapeReport", flow: bool = True) -> str:
         lines.append(f"error: {e}")
     for file, text in report.sources.items():
         lines.append(f"== {file}")
-        for number, code in enumerate(text.splitlines(), 1):
+        for number, code in enumerate(go_lines(text), 1):
             lines.append(f"{number:4d} | {code.expandtabs(4)}")
             for d in report.on_line(number, file):
                 extra = ""

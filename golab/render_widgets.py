@@ -18,6 +18,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from .snippet import go_lines
+
 if TYPE_CHECKING:  # pragma: no cover
     from .runner import RunReport
 
@@ -51,7 +53,7 @@ def error_html(exc: BaseException) -> str:
 
 def source_excerpt(text: str, line: int, context: int = 2) -> str:
     """The lines around ``line`` with that line marked, as plain text."""
-    lines = text.splitlines()
+    lines = go_lines(text)
     if not 1 <= line <= len(lines):
         return ""
     first, last = max(1, line - context), min(len(lines), line + context)

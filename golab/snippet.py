@@ -156,6 +156,29 @@ class Snippet:
         return _build(self.sources, forced_imports=keep)
 
 
+# ---------------------------------------------------------------- lines
+
+
+def go_lines(text: str, keep_cr: bool = False) -> list[str]:
+    """The lines of Go source as the Go compiler counts them.
+
+    Only ``\n`` ends a line in Go; every other character (form feed,
+    ``\v``, a lone ``\r``, U+0085, U+2028, U+2029) belongs to the line it
+    sits on, which Python's ``str.splitlines()`` would break.  A final
+    ``\n`` does not start another line.  The ``\r`` of a ``\r\n`` line end
+    is dropped (Go treats it as white space at the end of the line) unless
+    ``keep_cr``: ``"\n".join(go_lines(t, keep_cr=True))`` gives back ``t``
+    byte for byte (without a final newline).  Every module that numbers the
+    lines of Go source uses this function.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not keep_cr:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
+
+
 # ---------------------------------------------------------------- lexing
 
 _TOKEN = re.compile(
@@ -257,7 +280,7 @@ def _check_imports(source: SourceFile) -> list[tuple[str, str, int]]:
 
 def _normalise(source: SourceFile, package: str, forced: list[str] | None) -> tuple[str, list[int | None], list[str]]:
     """Generated text, its line map and the imports golab added."""
-    lines = source.text.splitlines()
+    lines = go_lines(source.text, keep_cr=True)  # the compiled text keeps every byte
     imports = _check_imports(source)
     if forced is None:
         inferred = infer_imports(source.text, {local for local, _, _ in imports})

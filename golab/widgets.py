@@ -41,6 +41,7 @@ import ipywidgets as W
 from .escape import EscapeReport, escape
 from .render import escape_html, highlight_lines
 from .render_widgets import Notice, box, error_html
+from .snippet import go_lines
 from .toolchain import GolabError
 
 # ---------------------------------------------------------------- grades
@@ -175,7 +176,7 @@ class StackOrHeap(Exercise):
         if self.file not in report.sources:
             raise ValueError(f"{file!r} is not one of the files: {', '.join(report.sources)}")
         self.line = report.find_line(find, self.file) if find is not None else int(line)
-        self.code = report.sources[self.file].splitlines()[self.line - 1].strip()
+        self.code = go_lines(report.sources[self.file])[self.line - 1].strip()
         self.question = f"Line {self.line} of {self.file}: `{_strip_annotations(self.code)}` — does it put anything on the heap, or does everything stay on the stack?"
 
     def _report(self) -> EscapeReport:
@@ -260,7 +261,7 @@ def guide_escape_cases() -> dict[str, str]:
         body = text.split("\nfunc main()", 1)[0]
         parts = re.split(r"(?m)^(?=// Example \d+:)", body)
         for part in parts[1:]:
-            title = part.splitlines()[0].removeprefix("// ").strip()
+            title = go_lines(part)[0].removeprefix("// ").strip()
             cases[title] = part.strip() + "\n"
     for folder, title in (
         ("escapecases", "all six escape cases (escapecases/)"),
