@@ -85,7 +85,8 @@ def build_context(toolchain: Toolchain) -> BuildContext:
         if key in _contexts:
             return _contexts[key]
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
-    disk = Path(user_temp_root()) / "buildcontext" / f"{digest}.json"
+    # beside the importcfg cache (also per toolchain), which test fixtures know as a cache
+    disk = Path(user_temp_root()) / "importcfg" / f"context-{digest}.json"
     data = None
     if disk.is_file():
         try:

@@ -449,7 +449,7 @@ def escape(
     snippet = load(source_or_path, name=name)
     flags = ["-m=2" if level == 2 else "-m"] + ([] if inline else ["-l"])
     key = hashlib.sha256(
-        repr((toolchain.goroot, toolchain.version, flags, sorted(snippet.files.items()))).encode()
+        repr((toolchain.goroot, toolchain.version, flags, snippet.lang, sorted(snippet.files.items()))).encode()
     ).hexdigest()
     with _cache_lock:
         if key in _cache:

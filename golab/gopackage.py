@@ -148,6 +148,34 @@ def _missing_dependency(module: ModuleFile, importpath: str, err: str, where: st
     )
 
 
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _in_module(importpath: str, module_path: str) -> bool:
+    return bool(module_path) and (importpath == module_path or importpath.startswith(module_path + "/"))
+
+
+def _import_at(pos: str, folders: list[Path]) -> str:
+    """The import path written at ``file:line:col`` (go list's error position)."""
+    m = re.match(r"^(.*?):(\d+):(\d+)$", pos)
+    if not m:
+        return ""
+    for folder in folders:
+        f = folder / m.group(1)
+        if f.is_file():
+            lines = go_lines(f.read_text(encoding="utf-8", errors="replace"))
+            n, col = int(m.group(2)), int(m.group(3))
+            if 1 <= n <= len(lines):
+                q = re.match(r'\s*"([^"]+)"', lines[n - 1][col - 1:])
+                return q.group(1) if q else ""
+    return ""
+
+
 def _split_target(target: str) -> tuple[Path, list[str], str]:
     """(folder go runs in, patterns, what the user gave)."""
     user = target
@@ -202,24 +230,39 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
         detail = (result.stderr.strip() or "no output").splitlines()[-1]
         raise SnippetError(f"{user}: go could not list the package: {detail}")
     named = [p for p in listed if not p.get("DepOnly")]
-    by_path = {p["ImportPath"]: p for p in listed}
+    ctx = build_context(toolchain)
+    # cgo first: go (CGO_ENABLED=0) drops such files, and the errors that
+    # follow from that would hide the reason
+    for p in listed:
+        if p.get("Standard") or not p.get("Dir") or not _inside(Path(p["Dir"]), module.root):
+            continue
+        folder = Path(p["Dir"])
+        for name in p.get("IgnoredGoFiles") or []:
+            text = (folder / name).read_text(encoding="utf-8", errors="replace")
+            if any(path == "C" for _, path, _ in parse_imports(text)) and in_build(name, text, ctx, cgo=True):
+                shown = _join_display(user, os.path.relpath(folder / name, cwd))
+                raise SnippetError(
+                    f'{shown}: import "C" (cgo) is not supported: golab compiles with '
+                    "CGO_ENABLED=0 so results do not depend on a C compiler. Remove the cgo part."
+                )
     # a dependency that is not available offline: one message naming it
     for p in named:
         for e in p.get("DepsErrors") or []:
-            missing = next((i for i in reversed(e.get("ImportStack") or []) if i in by_path and by_path[i].get("Error")), None)
             err = e.get("Err", "")
-            m = re.search(r"package (\S+?)[;:)]?(?:\s|$)", err)
-            importpath = missing or (m.group(1) if m else "")
             pos = e.get("Pos") or ""
-            where = f"{_join_display(user, pos) if pos and not pos.startswith('/') else pos}: " if pos else ""
-            if importpath and "." in importpath.split("/", 1)[0]:
+            importpath = _import_at(pos, [cwd, Path(p["Dir"])]) if pos else ""
+            if not importpath:
+                m = re.search(r"package (\S+?)[;:)]?(?:\s|$)", err)
+                importpath = m.group(1) if m else ""
+            where = f"{_join_display(user, pos) if not os.path.isabs(pos) else _display_name(Path(pos))}: " if pos else ""
+            if importpath and "." in importpath.split("/", 1)[0] and not _in_module(importpath, module.module):
                 raise _missing_dependency(module, importpath, err, where)
             raise SnippetError(f"{where}{err.strip()}")
     for p in listed:
         err = (p.get("Error") or {}).get("Err", "")
-        if p.get("DepOnly") and err and not p.get("Standard") and "." in p["ImportPath"].split("/", 1)[0]:
-            raise _missing_dependency(module, p["ImportPath"], err, "")
-    ctx = build_context(toolchain)
+        path = p["ImportPath"]
+        if p.get("DepOnly") and err and not p.get("Standard") and "." in path.split("/", 1)[0] and not _in_module(path, module.module):
+            raise _missing_dependency(module, path, err, "")
     sources: list[SourceFile] = []
     files: dict[str, str] = {}
     maps: dict[str, LineMap] = {}
@@ -229,15 +272,6 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
     for p in named:
         err = (p.get("Error") or {}).get("Err", "")
         folder = Path(p["Dir"])
-        # cgo: refused as for snippets (go with CGO_ENABLED=0 would quietly drop the file)
-        for name in p.get("IgnoredGoFiles") or []:
-            text = (folder / name).read_text(encoding="utf-8", errors="replace")
-            if any(path == "C" for _, path, _ in parse_imports(text)) and in_build(name, text, ctx, cgo=True):
-                shown = _join_display(user, os.path.relpath(folder / name, cwd))
-                raise SnippetError(
-                    f'{shown}: import "C" (cgo) is not supported: golab compiles with '
-                    "CGO_ENABLED=0 so results do not depend on a C compiler. Remove the cgo part."
-                )
         if not p.get("GoFiles"):
             if len(named) == 1 or "no Go files" not in err:
                 raise SnippetError(f"{_join_display(user, os.path.relpath(folder, cwd))}: {err or 'no Go files'}")
