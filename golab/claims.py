@@ -226,10 +226,12 @@ def check(source_or_path, **kwargs) -> CheckReport:
 
 def go_dirs(root: str | os.PathLike) -> list[Path]:
     """Folders under ``root`` (or ``root`` itself) that hold .go files."""
-    root = Path(root)
+    root = Path(os.fspath(root).removesuffix("/..."))  # check is recursive anyway
     if root.is_file():
         return [root]
-    return sorted({p.parent for p in root.rglob("*.go") if not any(part.startswith((".", "_")) for part in p.parts)})
+    # as go's ./... : no vendor/ or testdata/ folders, no hidden or _ ones
+    skip = lambda part: part.startswith((".", "_")) or part in ("vendor", "testdata")  # noqa: E731
+    return sorted({p.parent for p in root.rglob("*.go") if not any(skip(part) for part in p.relative_to(root).parts)})
 
 
 def check_tree(root: str | os.PathLike, **kwargs) -> CheckReport:

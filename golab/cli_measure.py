@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def _progress(done: int, total: int, sample) -> None:
@@ -51,7 +52,7 @@ def cmd_frames(args) -> int:
     if not args.path:
         print("golab frames: give a PATH (or --growth)", file=sys.stderr)
         return 2
-    report = frames(args.path, inline=not args.no_inline, timeout=args.timeout)
+    report = frames(Path(args.path), inline=not args.no_inline, timeout=args.timeout)  # a path, never source
     print(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return 1 if report.errors else 0
 
