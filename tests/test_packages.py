@@ -354,3 +354,43 @@ def test_cgo_in_a_module_package_is_refused_clearly(tmp_path):
     })
     with pytest.raises(SnippetError, match=r'inner/c.go: import "C" \(cgo\) is not supported'):
         golab.escape(str(folder) + "/...")
+
+
+def test_a_dependency_in_the_module_cache_is_used_offline(tmp_path, toolchain, monkeypatch):
+    """The dependency is put in a fresh module cache from a local file
+    proxy (no network), then golab builds with GOPROXY=off from that cache."""
+    import zipfile
+
+    proxy = tmp_path / "proxy" / "example.com" / "lib" / "@v"
+    proxy.mkdir(parents=True)
+    lib_go = "package lib\n\nfunc Pair(a, b int) []int { return []int{a, b} }\n\nfunc Ptr(s string) *string { return &s }\n"
+    (proxy / "list").write_text("v1.0.0\n")
+    (proxy / "v1.0.0.info").write_text('{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}')
+    (proxy / "v1.0.0.mod").write_text("module example.com/lib\n\ngo 1.21\n")
+    with zipfile.ZipFile(proxy / "v1.0.0.zip", "w") as z:
+        z.writestr("example.com/lib@v1.0.0/go.mod", "module example.com/lib\n\ngo 1.21\n")
+        z.writestr("example.com/lib@v1.0.0/lib.go", lib_go)
+    cache = tmp_path / "modcache"
+    monkeypatch.setenv("GOMODCACHE", str(cache))
+    folder = write(tmp_path / "user", {
+        "go.mod": "module example.com/user\n\ngo 1.22\n\nrequire example.com/lib v1.0.0\n",
+        "main.go": (
+            "package main\n\nimport \"example.com/lib\"\n\nvar sink []int\n\n"
+            "func main() {\n\tsink = lib.Pair(1, 2)\n\tprintln(*lib.Ptr(\"x\"))\n}\n"
+        ),
+    })
+    setup = run_go(
+        toolchain, ["mod", "tidy"], cwd=folder,
+        extra_env={"GOPROXY": (tmp_path / "proxy").as_uri(), "GOFLAGS": "-mod=mod -modcacherw", "GOSUMDB": "off"},
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert (cache / "example.com" / "lib@v1.0.0" / "lib.go").is_file()
+    expected, raw = go_build_m(toolchain, folder)
+    assert any("inlining call to lib.Pair" in m for *_, m in expected), raw
+    report = golab.escape(folder)
+    assert report.ok, report.errors
+    assert golab_lines(report, Path.cwd()) == expected
+    # the same module without that cache: named, not fetched
+    monkeypatch.setenv("GOMODCACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(SnippetError, match=r'imports "example.com/lib" from module example.com/lib v1.0.0, which is not available offline'):
+        golab.escape(folder)
