@@ -202,8 +202,9 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
     if module is None:
         raise SnippetError(
             f"{user}: imports packages beyond the standard library (or embeds files, or names several "
-            "packages) but is not inside a Go module: there is no go.mod in it or above it. Run "
-            "go mod init example.com/NAME in the folder (and go mod vendor for dependencies, online), "
+            "packages) but is not inside a Go module: there is no go.mod in it or above it, and golab runs "
+            "offline (GOPROXY=off), so outside a module it compiles with the standard library only. Run "
+            "go mod init example.com/NAME in the folder (and, online, go mod vendor for dependencies), "
             "then run golab again."
         )
     toolchain = toolchain or find_go()

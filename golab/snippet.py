@@ -398,12 +398,12 @@ def _lang_of(sources: list[SourceFile]) -> str | None:
     """``go1.N`` from the go.mod the files sit in (None for text), checked
     against the toolchain: a module asking for a newer Go cannot be built
     offline with this one."""
-    from .buildcontext import find_module, version_tuple
-    from .toolchain import find_go
-
     on_disk = next((s.path for s in sources if s.path), None)
     if on_disk is None:
         return None
+    from .buildcontext import find_module, version_tuple
+    from .toolchain import find_go
+
     module = find_module(Path(on_disk))
     if module is None:
         return None
