@@ -394,3 +394,28 @@ def test_a_dependency_in_the_module_cache_is_used_offline(tmp_path, toolchain, m
     monkeypatch.setenv("GOMODCACHE", str(tmp_path / "empty-cache"))
     with pytest.raises(SnippetError, match=r'imports "example.com/lib" from module example.com/lib v1.0.0, which is not available offline'):
         golab.escape(folder)
+
+
+def test_a_file_constraint_can_raise_its_own_language_version(tmp_path, toolchain):
+    """go1.21 module, but the file says //go:build go1.22: the compiler gives
+    that file go1.22 loop semantics, in golab as in go build."""
+    folder = write(tmp_path / "filever", {
+        "go.mod": "module example.com/filever\n\ngo 1.21\n",
+        "main.go": "//go:build go1.22\n\n" + LOOP,
+    })
+    expected, raw = go_build_m(toolchain, folder)
+    report = golab.escape(folder)
+    assert golab_lines(report, Path.cwd()) == expected
+    assert not any(d.message == "moved to heap: v" for d in report.decisions)
+
+
+def test_running_or_benchmarking_a_module_package_says_what_to_do(app):
+    with pytest.raises(SnippetError, match="go test -bench"):
+        golab.bench(app, count=1, benchtime="1x")
+    with pytest.raises(SnippetError, match="go run in the module folder"):
+        golab.run(app)
+
+
+def test_embed_in_a_fragment_says_what_to_do():
+    with pytest.raises(SnippetError, match="//go:embed needs files beside the code"):
+        golab.escape('import _ "embed"\n\n//go:embed hello.txt\nvar hello string\n')
