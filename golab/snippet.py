@@ -10,11 +10,22 @@ package has none.  Every file gets ``//line`` directives, so the compiler, the
 linker, panics and profiles all report the positions the user wrote; the
 :class:`LineMap` maps the raw positions that ``-json`` diagnostics use.
 
-What it reads: the text or the files; nothing else.
+A folder is read as ``go build`` reads it: only the files its build
+constraints and ``_GOOS``/``_GOARCH`` name suffixes select for the toolchain
+(:mod:`golab.buildcontext`), and the ``go`` directive of the go.mod above it
+becomes the compiler's language version (``Snippet.lang``, ``-lang``).  A
+package that only go itself can build (it imports its module's other
+packages or dependencies, embeds files, or the path ends in ``/...``) is
+handed to :mod:`golab.gopackage`, which returns the same :class:`Snippet`
+shape with ``module`` set.  Lines are Go's: only ``\n`` ends one
+(:func:`go_lines`); every other byte is kept.
+
+What it reads: the text or the files (and, for folders, the go.mod above
+them and the toolchain's build tags, read once).
 
 What it returns: a :class:`Snippet` (package name, the files to write, line
-maps, imports) or raises :class:`SnippetError` with a message that says what
-to change.  Nothing here runs Go.
+maps, imports, language version) or raises :class:`SnippetError` with a
+message that says what to change.  Nothing here compiles Go.
 """
 
 from __future__ import annotations
