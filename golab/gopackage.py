@@ -233,14 +233,16 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
     named = [p for p in listed if not p.get("DepOnly")]
     ctx = build_context(toolchain)
     # cgo first: go (CGO_ENABLED=0) drops such files, and the errors that
-    # follow from that would hide the reason
+    # follow from that would hide the reason.  A file that imports "C" under
+    # a constraint that excludes it without cgo (//go:build cgo, beside a
+    # //go:build !cgo fallback) is left out, as go leaves it out.
     for p in listed:
         if p.get("Standard") or not p.get("Dir") or not _inside(Path(p["Dir"]), module.root):
             continue
         folder = Path(p["Dir"])
         for name in p.get("IgnoredGoFiles") or []:
             text = (folder / name).read_text(encoding="utf-8", errors="replace")
-            if any(path == "C" for _, path, _ in parse_imports(text)) and in_build(name, text, ctx, cgo=True):
+            if any(path == "C" for _, path, _ in parse_imports(text)) and in_build(name, text, ctx, cgo=False):
                 shown = _join_display(user, os.path.relpath(folder / name, cwd))
                 raise SnippetError(
                     f'{shown}: import "C" (cgo) is not supported: golab compiles with '

@@ -419,3 +419,22 @@ def test_running_or_benchmarking_a_module_package_says_what_to_do(app):
 def test_embed_in_a_fragment_says_what_to_do():
     with pytest.raises(SnippetError, match="//go:embed needs files beside the code"):
         golab.escape('import _ "embed"\n\n//go:embed hello.txt\nvar hello string\n')
+
+
+@pytest.mark.parametrize("module", [True, False])
+def test_a_cgo_file_with_a_pure_go_fallback_builds_as_go_does(tmp_path, toolchain, module):
+    files = {
+        "go.mod": "module example.com/fb\n\ngo 1.27\n",
+        "main.go": "package main\n\nfunc main() { println(*value()) }\n",
+        "v_cgo.go": "//go:build cgo\n\npackage main\n\n// int one() { return 1; }\nimport \"C\"\n\nfunc value() *int { v := int(C.one()); return &v }\n",
+        "v_nocgo.go": "//go:build !cgo\n\npackage main\n\nfunc value() *int { v := 1; return &v }\n",
+    }
+    if module:  # an import of the module's own package sends it through go
+        files["main.go"] = "package main\n\nimport \"example.com/fb/inner\"\n\nfunc main() { println(*value(), inner.N) }\n"
+        files["inner/inner.go"] = "package inner\n\nconst N = 1\n"
+    folder = write(tmp_path / "fb", files)
+    expected, raw = go_build_m(toolchain, folder)
+    report = golab.escape(folder)
+    assert report.ok, report.errors
+    assert golab_lines(report, Path.cwd()) == expected
+    assert [Path(f).name for f in report.sources] == ["main.go", "v_nocgo.go"]
