@@ -438,3 +438,32 @@ def test_a_cgo_file_with_a_pure_go_fallback_builds_as_go_does(tmp_path, toolchai
     assert report.ok, report.errors
     assert golab_lines(report, Path.cwd()) == expected
     assert [Path(f).name for f in report.sources] == ["main.go", "v_nocgo.go"]
+
+
+def test_a_library_package_compiled_alone_matches_go_build(tmp_path, toolchain):
+    """A non-main package that imports only the standard library takes
+    golab's fast path (the compiler alone, another -p): the decisions are
+    still go build's, generics, methods and closures included."""
+    folder = write(tmp_path / "lib", {
+        "go.mod": "module example.com/lib\n\ngo 1.27\n",
+        "lib.go": (
+            "package lib\n\nimport \"strings\"\n\n"
+            "type Pair[K comparable, V any] struct {\n\tKey K\n\tVal V\n}\n\n"
+            "func NewPair[K comparable, V any](k K, v V) *Pair[K, V] { return &Pair[K, V]{k, v} }\n\n"
+            "type Buf struct{ b []byte }\n\n"
+            "func (b *Buf) Add(s string) *Buf { b.b = append(b.b, s...); return b }\n\n"
+            "func Upper(words []string) []string {\n"
+            "\tout := make([]string, 0, len(words))\n"
+            "\tfor _, w := range words {\n\t\tout = append(out, strings.ToUpper(w))\n\t}\n\treturn out\n}\n\n"
+            "func Counter() func() int {\n\tn := 0\n\treturn func() int { n++; return n }\n}\n\n"
+            "func Use() int { p := NewPair(\"a\", 1); var b Buf; b.Add(\"x\"); return p.Val + len(b.b) + Counter()() }\n"
+        ),
+    })
+    expected, raw = go_build_m(toolchain, folder)
+    assert len(expected) > 10, raw
+    report = golab.escape(folder)
+    assert report.ok, report.errors
+    from golab.snippet import load
+
+    assert load(folder).module is None  # the fast path
+    assert golab_lines(report, Path.cwd()) == expected
