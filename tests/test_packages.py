@@ -467,3 +467,13 @@ def test_a_library_package_compiled_alone_matches_go_build(tmp_path, toolchain):
 
     assert load(folder).module is None  # the fast path
     assert golab_lines(report, Path.cwd()) == expected
+
+
+@pytest.mark.parametrize("go, printed", [("1.21", "3 3 3"), ("1.22", "1 2 3")])
+def test_run_uses_the_modules_language_version(tmp_path, toolchain, go, printed):
+    src = LOOP.replace("\tprintln(len(fs))\n", "\tprintln(fs[0](), fs[1](), fs[2]())\n")
+    folder = write(tmp_path / "run", {"go.mod": f"module example.com/run\n\ngo {go}\n", "main.go": src})
+    go_run = run_go(toolchain, ["run", "."], cwd=folder, extra_env={"GOFLAGS": ""})
+    assert go_run.stderr.strip() == printed
+    ours = golab.run(folder)
+    assert ours.ok and (ours.stdout + ours.stderr).strip() == printed
