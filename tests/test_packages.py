@@ -26,7 +26,10 @@ _M_LINE = re.compile(r"^(?P<file>[^\s:#][^:]*?\.go):(?P<line>\d+):(?P<col>\d+): 
 
 def go_build_m(toolchain, folder: Path, patterns=(".",), flags="-m") -> tuple[set[tuple], str]:
     """(file, line, column, message) of every line ``go build -gcflags=FLAGS``
-    prints in ``folder`` (files made absolute), and its raw output."""
+    prints in ``folder`` about a file of the folder (files made absolute; the
+    lines it prints at a standard-library file, for a generic instantiation,
+    are not about the learner's code and golab leaves them out), and its raw
+    output."""
     r = run_go(
         toolchain,
         ["build", f"-gcflags={flags}", "-o", os.devnull, *patterns],
@@ -38,6 +41,8 @@ def go_build_m(toolchain, folder: Path, patterns=(".",), flags="-m") -> tuple[se
         m = _M_LINE.match(raw)
         if m and not m.group("msg").startswith(" "):
             file = os.path.normpath(os.path.join(folder, m.group("file")))
+            if not file.startswith(str(folder) + os.sep):
+                continue
             found.add((file, int(m.group("line")), int(m.group("col")), m.group("msg")))
     return found, r.stdout + r.stderr
 
@@ -477,3 +482,14 @@ def test_run_uses_the_modules_language_version(tmp_path, toolchain, go, printed)
     assert go_run.stderr.strip() == printed
     ours = golab.run(folder)
     assert ours.ok and (ours.stdout + ours.stderr).strip() == printed
+
+
+def test_every_lesson_example_at_once_matches_go_build(toolchain, monkeypatch):
+    """``go_examples/...``: ten packages of the lessons' own module in one
+    go build, each decision at the file and place go build names."""
+    monkeypatch.chdir(ROOT)
+    expected, raw = go_build_m(toolchain, ROOT / "go_examples", ("./...",))
+    report = golab.escape("go_examples/...")
+    assert report.ok, report.errors
+    assert golab_lines(report, ROOT) == expected
+    assert len({Path(f).parent.name for f in report.sources}) >= 10
