@@ -493,3 +493,12 @@ def test_every_lesson_example_at_once_matches_go_build(toolchain, monkeypatch):
     assert report.ok, report.errors
     assert golab_lines(report, ROOT) == expected
     assert len({Path(f).parent.name for f in report.sources}) >= 10
+
+
+def test_a_broken_go_build_line_is_named(tmp_path):
+    folder = write(tmp_path / "bad", {
+        "main.go": "package main\n\nfunc main() {}\n",
+        "x.go": "//go:build linux &&\n\npackage main\n",
+    })
+    with pytest.raises(SnippetError, match=r"x.go: cannot parse its //go:build line"):
+        golab.escape(folder)
