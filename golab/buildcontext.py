@@ -160,10 +160,13 @@ def good_os_arch_name(name: str, ctx: BuildContext) -> bool:
 # ---------------------------------------------------------------- //go:build
 
 
+# Go's unicode.IsSpace (Python's str.isspace also counts \x1c-\x1f)
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+
+
 def _trim(line: str) -> str:
-    # Go's bytes.TrimSpace: Unicode white space (the Python set is close
-    # enough for header lines; the line itself was split on \n only)
-    return line.strip()
+    """Go's bytes.TrimSpace."""
+    return line.strip(_GO_SPACE)
 
 
 def file_header(text: str) -> tuple[list[str], str | None]:
@@ -217,7 +220,7 @@ def _is_go_build(line: str) -> bool:
     if not line.startswith("//go:build"):
         return False
     rest = line[len("//go:build"):]
-    return not rest or rest[0] in " \t" or len(rest.strip()) < len(rest)
+    return not rest or len(_trim(rest)) < len(rest)
 
 
 _TOKEN = re.compile(r"\s*(\(|\)|!|&&|\|\||[A-Za-z0-9_.]+)")
