@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
-from .snippet import Position, Snippet, SnippetError
+from .snippet import Position, Snippet, SnippetError, go_lines
 from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
@@ -152,7 +152,7 @@ def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
     """Compile errors from compiler/go output, in the user's positions."""
     errors: list[CompileError] = []
     users = snippet.user_files
-    for raw in output.split("\n"):
+    for raw in go_lines(output):
         if not raw.strip() or raw.startswith("#"):
             continue
         m = _ERROR_LINE.match(raw)
@@ -190,7 +190,7 @@ def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
     caller that compiles a snippet retries once with it."""
     inferred = {p for paths in snippet.inferred_imports.values() for p in paths}
     unused = set()
-    for line in output.splitlines():
+    for line in go_lines(output):
         m = _ERROR_LINE.match(line)
         if m:
             u = _UNUSED_IMPORT.match(m.group("msg"))
@@ -205,7 +205,7 @@ def _read_diagnostics(folder: Path) -> list[dict]:
         return diagnostics
     for path in sorted(folder.rglob("*.json")):
         current_file = None
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in go_lines(path.read_text(encoding="utf-8", errors="replace")):
             try:
                 item = json.loads(line)
             except json.JSONDecodeError:
