@@ -520,26 +520,6 @@ def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[S
 _EMBED = re.compile(r"^[ \t]*//go:embed[ \t]", re.M)
 
 
-def _has_assembly(folder: Path) -> bool:
-    """Does go assemble ``.s`` files of this folder into the package (a Go
-    function declared without a body, its code in assembly)?  The compiler
-    alone cannot build that package."""
-    if not folder.is_dir():
-        return False
-    files = [f for f in folder.iterdir() if f.suffix == ".s" and f.is_file()]
-    if not files:
-        return False
-    from .buildcontext import build_context, in_build
-    from .toolchain import find_go
-
-    ctx = build_context(find_go())
-    for f in files:
-        text = f.read_text(encoding="utf-8", errors="replace")
-        if in_build(f.name[:-2] + ".go", text, ctx):  # the same name and header rules as .go files
-            return True
-    return False
-
-
 def _needs_go_build(sources: list[SourceFile]) -> bool:
     """Can only go itself build these files (imports beyond the standard
     library, //go:embed)?"""
@@ -571,7 +551,7 @@ def load(
 
             return load_module(target, include_tests=include_tests)
         sources = read_sources(source_or_path, include_tests=include_tests)
-        if _needs_go_build(sources) or _has_assembly(Path(target)):
+        if _needs_go_build(sources):
             from .gopackage import load_module
 
             return load_module(target, include_tests=include_tests)

@@ -504,26 +504,6 @@ def test_a_broken_go_build_line_is_named(tmp_path):
         golab.escape(folder)
 
 
-def test_a_function_written_in_assembly_builds_as_go_does(tmp_path, toolchain):
-    if toolchain.goarch != "amd64":
-        pytest.skip("the assembly is amd64")
-    folder = write(tmp_path / "asm", {
-        "go.mod": "module example.com/asm\n\ngo 1.27\n",
-        "add.go": "package main\n\nfunc add(a, b int) int\n\nfunc box(v int) *int { return &v }\n\nfunc main() { println(*box(add(1, 2))) }\n",
-        "add_amd64.s": (
-            '#include "textflag.h"\n\n'
-            "// func add(a, b int) int\n"
-            "TEXT \u00b7add(SB), NOSPLIT, $0-24\n"
-            "\tMOVQ a+0(FP), AX\n\tADDQ b+8(FP), AX\n\tMOVQ AX, ret+16(FP)\n\tRET\n"
-        ),
-    })
-    expected, raw = go_build_m(toolchain, folder)
-    assert any(m == "moved to heap: v" for *_, m in expected), raw
-    report = golab.escape(folder)
-    assert report.ok, report.errors  # the compiler alone: "missing function body"
-    assert golab_lines(report, Path.cwd()) == expected
-
-
 def test_a_function_written_in_assembly_gives_go_builds_decisions(tmp_path, toolchain):
     """The body of add is in add_amd64.s.  go build assembles it; golab's
     fast path compiles the Go files alone (without -complete, so a
