@@ -229,9 +229,16 @@ def go_dirs(root: str | os.PathLike) -> list[Path]:
     root = Path(os.fspath(root).removesuffix("/..."))  # check is recursive anyway
     if root.is_file():
         return [root]
-    # as go's ./... : no vendor/ or testdata/ folders, no hidden or _ ones
+    # as go's ./... : no vendor/ or testdata/ folders, no hidden or _ ones,
+    # and a folder of tests only is no package to compile
     skip = lambda part: part.startswith((".", "_")) or part in ("vendor", "testdata")  # noqa: E731
-    return sorted({p.parent for p in root.rglob("*.go") if not any(skip(part) for part in p.relative_to(root).parts)})
+    return sorted(
+        {
+            p.parent
+            for p in root.rglob("*.go")
+            if not p.name.endswith("_test.go") and not any(skip(part) for part in p.relative_to(root).parts)
+        }
+    )
 
 
 def check_tree(root: str | os.PathLike, **kwargs) -> CheckReport:

@@ -276,9 +276,9 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
         err = (p.get("Error") or {}).get("Err", "")
         folder = Path(p["Dir"])
         if not p.get("GoFiles"):
-            if len(named) == 1 or "no Go files" not in err:
-                raise SnippetError(f"{_join_display(user, os.path.relpath(folder, cwd))}: {err or 'no Go files'}")
-            continue  # ./... over a folder that holds no package
+            if "./..." in patterns:
+                continue  # as go build ./... : a folder of tests only (or none) builds nothing
+            raise SnippetError(f"{_join_display(user, os.path.relpath(folder, cwd))}: {err or 'no Go files'}")
         kept.append(p)
         imports.update(p.get("Imports") or [])
         for name in p["GoFiles"]:
