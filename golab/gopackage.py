@@ -44,6 +44,8 @@ import dataclasses
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -192,6 +194,69 @@ def _split_target(target: str) -> tuple[Path, list[str], str]:
     return p.resolve(), ["./..." if recursive else "."], user
 
 
+_LIST_FIELDS = "Dir,ImportPath,Name,GoFiles,IgnoredGoFiles,EmbedFiles,Imports,Standard,DepOnly,Error,DepsErrors,Module,Match"
+_listings: "OrderedDict[tuple, tuple[tuple, list[dict]]]" = OrderedDict()
+_listings_lock = threading.Lock()
+
+
+def _list(toolchain: Toolchain, module: ModuleFile, cwd: Path, patterns: list[str], user: str) -> list[dict]:
+    """``go list -e -deps -json`` of the patterns, reused while nothing it
+    read has changed (see :func:`_stamp`): a second analysis of an unchanged
+    module (level 2 after level 1, frames after escape) skips one go process."""
+    key = (toolchain.goroot, toolchain.version, str(cwd), tuple(patterns), os.environ.get("GOMODCACHE"), os.environ.get("GOPATH"))
+    with _listings_lock:
+        cached = _listings.get(key)
+    if cached is not None and _stamp(module, cwd, patterns, cached[1]) == cached[0]:
+        return cached[1]
+    result = run_go(toolchain, ["list", "-e", "-deps", f"-json={_LIST_FIELDS}", *patterns], cwd=cwd, extra_env=_GOFLAGS)
+    if result.timed_out:
+        raise GoTimeout(f"go list {' '.join(patterns)} in {user} did not finish in {result.seconds:.0f} s.")
+    try:
+        listed = _decode_stream(result.stdout)
+    except ValueError:
+        listed = []
+    if not listed:
+        detail = (result.stderr.strip() or "no output").splitlines()[-1]
+        raise SnippetError(f"{user}: go could not list the package: {detail}")
+    if any(p.get("Error") or p.get("DepsErrors") for p in listed):
+        return listed  # never reused: a missing dependency may be fetched meanwhile
+    stamp = _stamp(module, cwd, patterns, listed)
+    with _listings_lock:
+        _listings[key] = (stamp, listed)
+        _listings.move_to_end(key)
+        while len(_listings) > 16:
+            _listings.popitem(last=False)
+    return listed
+
+
+def _stamp(module: ModuleFile, cwd: Path, patterns: list[str], listed: list[dict]) -> tuple:
+    """Size and mtime of everything a listing depends on: go.mod, go.sum,
+    vendor/modules.txt, every non-standard package's folder (a file added,
+    removed or renamed changes it) and files, and for ``./...`` every
+    folder below (a new package)."""
+    paths = [module.path, module.root / "go.sum", module.root / "vendor" / "modules.txt"]
+    for p in listed:
+        if p.get("Standard") or not p.get("Dir"):
+            continue
+        folder = Path(p["Dir"])
+        paths.append(folder)
+        for name in (p.get("GoFiles") or []) + (p.get("IgnoredGoFiles") or []) + (p.get("EmbedFiles") or []):
+            paths.append(folder / name)
+    if "./..." in patterns:
+        for here, dirs, _ in os.walk(cwd):
+            dirs[:] = [d for d in dirs if not d.startswith((".", "_")) and d not in ("vendor", "testdata")]
+            paths.append(Path(here))
+    stamp = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamp.append((str(path), None))
+            continue
+        stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
+
+
 def load_module(target: str | os.PathLike, include_tests: bool = False, toolchain: Toolchain | None = None) -> Snippet:
     """The package(s) at ``target`` (folder, .go file, or ``folder/...``) as
     go builds them in their module.  ``include_tests`` is refused: golab
@@ -219,17 +284,7 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
             "golab analyses it (escape, frames, check) with go in its module, but runs and benchmarks only "
             "packages whose files import the standard library. Run go test -bench in the folder instead."
         )
-    fields = "Dir,ImportPath,Name,GoFiles,IgnoredGoFiles,EmbedFiles,Imports,Standard,DepOnly,Error,DepsErrors,Module,Match"
-    result = run_go(toolchain, ["list", "-e", "-deps", f"-json={fields}", *patterns], cwd=cwd, extra_env=_GOFLAGS)
-    if result.timed_out:
-        raise GoTimeout(f"go list {' '.join(patterns)} in {user} did not finish in {result.seconds:.0f} s.")
-    try:
-        listed = _decode_stream(result.stdout)
-    except ValueError:
-        listed = []
-    if not listed:
-        detail = (result.stderr.strip() or "no output").splitlines()[-1]
-        raise SnippetError(f"{user}: go could not list the package: {detail}")
+    listed = _list(toolchain, module, cwd, patterns, user)
     named = [p for p in listed if not p.get("DepOnly")]
     ctx = build_context(toolchain)
     # cgo first: go (CGO_ENABLED=0) drops such files, and the errors that

@@ -526,3 +526,24 @@ def test_a_function_written_in_assembly_gives_go_builds_decisions(tmp_path, tool
     report = golab.escape(folder)
     assert report.ok, report.errors
     assert golab_lines(report, Path.cwd()) == expected
+
+
+def test_a_module_listing_is_reused_only_while_nothing_changed(tmp_path, toolchain):
+    from golab.snippet import load
+
+    folder = write(tmp_path / "re", {
+        "go.mod": "module example.com/re\n\ngo 1.27\n",
+        "main.go": "package main\n\nimport \"example.com/re/a\"\n\nfunc main() { println(a.N) }\n",
+        "a/a.go": "package a\n\nconst N = 1\n",
+    })
+    target = str(folder) + "/..."
+    first = load(target)
+    assert [p["ImportPath"] for p in load(target).module.packages] == [p["ImportPath"] for p in first.module.packages]
+    write(folder, {"lib/deep/b.go": "package deep\n\nfunc B() *int { x := 2; return &x }\n"})  # a new package two folders down
+    assert "example.com/re/lib/deep" in [p["ImportPath"] for p in load(target).module.packages]
+    write(folder, {"a/a_other.go": "//go:build ignore\n\npackage a\n"})  # a new file, left out by its constraint
+    report = golab.escape(target)
+    assert "moved to heap: x" in [d.message for d in report.decisions]
+    assert not any(f.endswith("a_other.go") for f in report.sources)
+    (folder / "a" / "a_other.go").write_text("package a\n\nconst M = 2\n")  # an edit in place: now part of a
+    assert any(f.endswith("a_other.go") for f in golab.escape(target).sources)
