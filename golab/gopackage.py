@@ -13,7 +13,10 @@ golab asks go itself, in the module, offline:
    available offline becomes one :class:`~golab.snippet.SnippetError`
    naming the package, its module and the command that makes it available
    (``go mod download`` / ``go mod vendor``, online); nothing is
-   downloaded (``GOPROXY=off``).  cgo is refused as for snippets.
+   downloaded (``GOPROXY=off``).  cgo is refused as for snippets.  The
+   listing is reused while none of the files and folders it read has
+   changed (size and mtime), so a second analysis of an unchanged module
+   costs no go process before the compile.
 2. ``go list -export -gcflags=FLAGS PATTERNS`` compiles exactly what
    ``go build -gcflags=FLAGS PATTERNS`` compiles (the flags apply to the
    named packages only; dependencies come from the build cache) without
