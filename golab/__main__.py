@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import cli_measure, display
 from .render import escape_control
@@ -52,7 +53,8 @@ def cmd_doctor(args) -> int:
 def cmd_escape(args) -> int:
     from .escape import escape
 
-    report = escape(args.path, level=args.m, inline=not args.no_inline, timeout=args.timeout)
+    # a Path: the argument is always a file, folder or pattern, never Go source
+    report = escape(Path(args.path), level=args.m, inline=not args.no_inline, timeout=args.timeout)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -826,7 +826,7 @@ _bin_lock = threading.Lock()
 def _binary_key(toolchain: Toolchain, snippet: Snippet) -> str:
     import hashlib
 
-    return hashlib.sha256(repr((toolchain.goroot, toolchain.version, sorted(snippet.files.items()))).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((toolchain.goroot, toolchain.version, snippet.lang, sorted(snippet.files.items()))).encode()).hexdigest()[:32]
 
 
 def _build_binary(toolchain: Toolchain, snippet: Snippet, folder: Path, timeout: float | None, label: str | None) -> Path:

@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
-from .snippet import Position, Snippet, SnippetError
+from .snippet import Position, Snippet, SnippetError, go_lines
 from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, scratch_dir, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
@@ -152,7 +152,7 @@ def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
     """Compile errors from compiler/go output, in the user's positions."""
     errors: list[CompileError] = []
     users = snippet.user_files
-    for raw in output.splitlines():
+    for raw in go_lines(output):
         if not raw.strip() or raw.startswith("#"):
             continue
         m = _ERROR_LINE.match(raw)
@@ -166,7 +166,9 @@ def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
             continue
         file = m.group("file").removeprefix("./")
         line, col, msg = int(m.group("line")), int(m.group("col") or 0), m.group("msg")
-        if file not in users:
+        if file not in users and snippet.module is not None:
+            pass  # go built the module in place: a file of another package, as go names it
+        elif file not in users:
             # a position golab generated (header line, added main) or raw temp-file path
             mapped = snippet.map_position(file, line, col)
             if mapped is not None:
@@ -188,7 +190,7 @@ def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
     caller that compiles a snippet retries once with it."""
     inferred = {p for paths in snippet.inferred_imports.values() for p in paths}
     unused = set()
-    for line in output.splitlines():
+    for line in go_lines(output):
         m = _ERROR_LINE.match(line)
         if m:
             u = _UNUSED_IMPORT.match(m.group("msg"))
@@ -203,13 +205,13 @@ def _read_diagnostics(folder: Path) -> list[dict]:
         return diagnostics
     for path in sorted(folder.rglob("*.json")):
         current_file = None
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in go_lines(path.read_text(encoding="utf-8", errors="replace")):
             try:
                 item = json.loads(line)
             except json.JSONDecodeError:
                 continue
             if "file" in item and "range" not in item:
-                current_file = os.path.basename(item["file"])
+                current_file = item["file"]  # the full path: module builds have many x.go
                 continue
             item["_file"] = current_file
             diagnostics.append(item)
@@ -230,6 +232,10 @@ def compile_snippet(
     retried once (:func:`without_unused_imports`).
     """
     toolchain = toolchain or find_go()
+    if snippet.module is not None:
+        from .gopackage import compile_module
+
+        return compile_module(snippet, flags, toolchain=toolchain, timeout=timeout)
     cfg = importcfg(toolchain, snippet.imports, timeout=timeout)
     for attempt in range(2):
         with scratch_dir() as tmp:  # reused: a folder per compile costs a rmdir
@@ -240,7 +246,7 @@ def compile_snippet(
             args = [
                 toolchain.compile,
                 "-p", package_path,
-                "-lang=go1.27",
+                "-lang=" + (snippet.lang or language_version(toolchain)),
                 "-importcfg", "importcfg",
                 "-o", "out.o",
                 *(["-json=0,file://" + str(jsondir)] if json_diagnostics else []),
@@ -270,5 +276,10 @@ def map_json_position(snippet: Snippet, uri_or_file: str | None, line: int, char
     user's coordinates."""
     if not uri_or_file:
         return None
-    name = os.path.basename(uri_or_file.removeprefix("file://"))
-    return snippet.map_position(name, line, character)
+    return snippet.map_position(uri_or_file.removeprefix("file://"), line, character)
+
+
+def language_version(toolchain: Toolchain) -> str:
+    """The toolchain's own language version, ``go1.27`` for go1.27.3."""
+    m = re.match(r"go(\d+)\.(\d+)", toolchain.version)
+    return f"go{m.group(1)}.{m.group(2)}" if m else "go1.27"

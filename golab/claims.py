@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import display
 from .escape import EscapeReport, escape
+from .snippet import go_lines
 
 _COMMENT = re.compile(r"//\s*((?:guide|want)\b.*)$")
 _ITEM = re.compile(r'(guide|want)\s+((?:!?"(?:\\.|[^"\\])*"\s*)+)')
@@ -50,7 +51,7 @@ class Annotation:
 def parse_annotations(text: str, file: str = "snippet.go") -> list[Annotation]:
     """Every ``want`` / ``guide`` annotation in a Go source."""
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(go_lines(text), 1):
         m = _COMMENT.search(line)
         if not m:
             continue
@@ -206,10 +207,19 @@ def check(source_or_path, **kwargs) -> CheckReport:
 
 def go_dirs(root: str | os.PathLike) -> list[Path]:
     """Folders under ``root`` (or ``root`` itself) that hold .go files."""
-    root = Path(root)
+    root = Path(os.fspath(root).removesuffix("/..."))  # check is recursive anyway
     if root.is_file():
         return [root]
-    return sorted({p.parent for p in root.rglob("*.go") if not any(part.startswith((".", "_")) for part in p.parts)})
+    # as go's ./... : no vendor/ or testdata/ folders, no hidden or _ ones,
+    # and a folder of tests only is no package to compile
+    skip = lambda part: part.startswith((".", "_")) or part in ("vendor", "testdata")  # noqa: E731
+    return sorted(
+        {
+            p.parent
+            for p in root.rglob("*.go")
+            if not p.name.endswith("_test.go") and not any(skip(part) for part in p.relative_to(root).parts)
+        }
+    )
 
 
 def check_tree(root: str | os.PathLike, **kwargs) -> CheckReport:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from .defaults import bench_defaults
 from .render import escape_control
@@ -57,7 +58,7 @@ def cmd_frames(args) -> int:
     if not args.path:
         print("golab frames: give a PATH (or --growth)", file=sys.stderr)
         return 2
-    report = frames(args.path, inline=not args.no_inline, timeout=args.timeout)
+    report = frames(Path(args.path), inline=not args.no_inline, timeout=args.timeout)  # a path, never source
     print(json.dumps(report.to_json(), indent=2) if args.json else escape_control(report.text()))
     return 1 if report.errors else 0
 

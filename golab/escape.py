@@ -34,7 +34,7 @@ from collections import OrderedDict
 
 from . import display
 from .build import CompileError, CompileResult, compile_snippet
-from .snippet import Snippet, load, strip_comments_and_strings
+from .snippet import Snippet, go_lines, load, strip_comments_and_strings
 from .toolchain import Toolchain, find_go
 
 HEAP_KINDS = ("moved-to-heap", "escapes")
@@ -301,7 +301,7 @@ class EscapeReport:
     def find_line(self, text: str, file: str | None = None) -> int:
         """Number of the first line of the source containing ``text``."""
         file = file or next(iter(self.sources))
-        for number, line in enumerate(self.sources[file].splitlines(), 1):
+        for number, line in enumerate(go_lines(self.sources[file]), 1):
             if text in line:
                 return number
         raise ValueError(f"{text!r} is not in {file}")
@@ -404,7 +404,7 @@ def parse_text(output: str, user_files: set[str], generated: set[str] = frozense
     decisions: list[Decision] = []
     pending: list[tuple[tuple, list[str]]] = []  # flow headers not yet claimed, in order
     current: list[str] | None = None  # steps of the header being read
-    for raw in output.splitlines():
+    for raw in go_lines(output):
         m = _LINE.match(raw)
         if not m:
             continue
@@ -650,7 +650,7 @@ def escape(
     snippet = load(source_or_path, name=name)
     flags = ["-m=2" if level == 2 else "-m"] + ([] if inline else ["-l"])
     key = hashlib.sha256(
-        repr((toolchain.goroot, toolchain.version, flags, sorted(snippet.files.items()))).encode()
+        repr((toolchain.goroot, toolchain.version, flags, snippet.lang, sorted(snippet.files.items()))).encode()
     ).hexdigest()
     with _cache_lock:
         if key in _cache:

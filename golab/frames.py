@@ -194,14 +194,14 @@ _M_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+):(?P<col>\d+): (?P<m
 _PKG_PREFIXES = ("main.", "golab.local/snippet.")
 
 
-def _short(symbol: str) -> str:
-    for p in _PKG_PREFIXES:
+def _short(symbol: str, prefixes: tuple[str, ...] = _PKG_PREFIXES) -> str:
+    for p in prefixes:
         if symbol.startswith(p):
             return symbol[len(p):]
     return symbol
 
 
-def parse_listing(output: str, user_files: set[str]) -> list[Frame]:
+def parse_listing(output: str, user_files: set[str], packages: tuple[str, ...] = ()) -> list[Frame]:
     """Frames from ``-S`` output (TEXT lines), in listing order."""
     frames: list[Frame] = []
     seen: set[str] = set()
@@ -215,7 +215,8 @@ def parse_listing(output: str, user_files: set[str]) -> list[Frame]:
         if not m:
             continue
         sym = m.group("sym")
-        if "#" in sym or sym in seen or not sym.startswith(_PKG_PREFIXES):
+        prefixes = _PKG_PREFIXES + tuple(p + "." for p in packages)  # a module's packages (golab.gopackage)
+        if "#" in sym or sym in seen or not sym.startswith(prefixes):
             continue  # '#' marks a duplicate body of a closure
         seen.add(sym)
         file = m.group("pos") or ""
@@ -226,7 +227,7 @@ def parse_listing(output: str, user_files: set[str]) -> list[Frame]:
             file = os.path.basename(file)
         frames.append(
             Frame(
-                function=_short(sym),
+                function=_short(sym, prefixes),
                 symbol=sym,
                 file=file,
                 line=line,
@@ -285,7 +286,7 @@ def frames(
     if not result.ok:
         return report
     users = set(sources)
-    found = parse_listing(result.output, users)
+    found = parse_listing(result.output, users, tuple(result.snippet.package_paths))
     can, at = _inlining(result.output, users)
     for f in found:
         if f.function in can:

@@ -45,6 +45,7 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 from . import display
 from .claims import CheckReport
 from .escape import EscapeReport
+from .snippet import go_lines as split_go_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from .escape import Decision
@@ -137,12 +138,10 @@ def _token_css(ttype) -> str:
 
 
 def go_lines(text: str) -> list[str]:
-    """The source's lines as the Go compiler numbers them: only ``\\n`` ends a
-    line (``\\r``, form feeds, U+2028 and U+0085 do not).  A final newline
-    does not start a line; empty text is one empty line."""
-    if text.endswith("\n"):
-        text = text[:-1]
-    return text.split("\n")
+    """The source's lines as the Go compiler numbers them (only ``\\n`` ends
+    a line; :func:`golab.snippet.go_lines`), ``\\r`` kept for the view to
+    show; empty text is one empty line."""
+    return split_go_lines(text, keep_cr=True) or [""]
 
 
 def _clean(text: str) -> str:

@@ -10,11 +10,22 @@ package has none.  Every file gets ``//line`` directives, so the compiler, the
 linker, panics and profiles all report the positions the user wrote; the
 :class:`LineMap` maps the raw positions that ``-json`` diagnostics use.
 
-What it reads: the text or the files; nothing else.
+A folder is read as ``go build`` reads it: only the files its build
+constraints and ``_GOOS``/``_GOARCH`` name suffixes select for the toolchain
+(:mod:`golab.buildcontext`), and the ``go`` directive of the go.mod above it
+becomes the compiler's language version (``Snippet.lang``, ``-lang``).  A
+package that only go itself can build (it imports its module's other
+packages or dependencies, embeds files, or the path ends in ``/...``) is
+handed to :mod:`golab.gopackage`, which returns the same :class:`Snippet`
+shape with ``module`` set.  Lines are Go's: only ``\n`` ends one
+(:func:`go_lines`); every other byte is kept.
+
+What it reads: the text or the files (and, for folders, the go.mod above
+them and the toolchain's build tags, read once).
 
 What it returns: a :class:`Snippet` (package name, the files to write, line
-maps, imports) or raises :class:`SnippetError` with a message that says what
-to change.  Nothing here runs Go.
+maps, imports, language version) or raises :class:`SnippetError` with a
+message that says what to change.  Nothing here compiles Go.
 """
 
 from __future__ import annotations
@@ -23,8 +34,12 @@ import dataclasses
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .toolchain import GolabError
+
+if TYPE_CHECKING:
+    from .gopackage import ModuleBuild
 
 MAX_SOURCE_BYTES = 1_000_000  # a teaching snippet is never this large
 MAIN_FILE = "golab_main.go"  # the file golab adds to hold an empty main
@@ -104,6 +119,7 @@ class SourceFile:
     name: str  # display name
     text: str
     is_test: bool = False
+    path: str | None = None  # the file on disk, when it came from one
 
 
 @dataclasses.dataclass
@@ -117,6 +133,14 @@ class Snippet:
     imports: list[str]  # every import path used by the package (sorted)
     inferred_imports: dict[str, list[str]]  # user file -> paths golab added
     added_main: bool
+    # the compiler's -lang ("go1.21"): the go directive of the go.mod the
+    # files sit in; None for text (the toolchain's own language version)
+    lang: str | None = None
+    # set when the input is a package of a module that go itself must build
+    # (imports of the module's other packages or of dependencies, //go:embed,
+    # a ./... pattern): see golab.gopackage.  files/line_maps are then keyed
+    # by absolute path and line maps are the identity.
+    module: "ModuleBuild | None" = None
 
     @property
     def user_files(self) -> set[str]:
@@ -135,16 +159,34 @@ class Snippet:
     def map_position(self, generated_file: str, line: int, column: int = 0) -> Position | None:
         """User position of a raw position in a generated file, or None when
         it falls on a line golab added."""
-        lm = self.line_maps.get(os.path.basename(generated_file))
+        lm = self.line_maps.get(generated_file)
+        if lm is None and self.module is None:  # module builds: full paths only
+            lm = self.line_maps.get(os.path.basename(generated_file))
         if lm is None:
             return None
         user = lm.user_line(line)
         return Position(lm.user_file, user, column) if user else None
 
+    @property
+    def package_paths(self) -> list[str]:
+        """Import paths the compiler gives the package(s): symbol prefixes."""
+        if self.module is not None:
+            return [p["ImportPath"] for p in self.module.packages]
+        return ["main" if self.package == "main" else "golab.local/snippet"]
+
     def write(self, folder: Path, module: str = "golab.local/snippet") -> None:
-        (folder / "go.mod").write_text(f"module {module}\n\ngo 1.27\n")
+        if self.module is not None:
+            raise SnippetError(
+                f"{self.module.describe()} is built by go in its own module; golab can analyse it "
+                "(escape, frames, check) but not copy it to run or benchmark it. Run go test -bench "
+                "or go run in the module folder, or give golab a folder whose files import only the "
+                "standard library."
+            )
+        go = (self.lang or "go1.27").removeprefix("go")
+        (folder / "go.mod").write_text(f"module {module}\n\ngo {go}\n")
         for name, text in self.files.items():
-            (folder / name).write_text(text, encoding="utf-8")
+            # bytes, so nothing is translated: the compiler sees what the user wrote
+            (folder / name).write_bytes(text.encode("utf-8", "surrogateescape"))
 
     def without_inferred(self, paths: set[str]) -> "Snippet":
         """The same input with some inferred imports dropped (the compiler
@@ -154,6 +196,29 @@ class Snippet:
             for name, inferred in self.inferred_imports.items()
         }
         return _build(self.sources, forced_imports=keep)
+
+
+# ---------------------------------------------------------------- lines
+
+
+def go_lines(text: str, keep_cr: bool = False) -> list[str]:
+    """The lines of Go source as the Go compiler counts them.
+
+    Only ``\n`` ends a line in Go; every other character (form feed,
+    ``\v``, a lone ``\r``, U+0085, U+2028, U+2029) belongs to the line it
+    sits on, which Python's ``str.splitlines()`` would break.  A final
+    ``\n`` does not start another line.  The ``\r`` of a ``\r\n`` line end
+    is dropped (Go treats it as white space at the end of the line) unless
+    ``keep_cr``: ``"\n".join(go_lines(t, keep_cr=True))`` gives back ``t``
+    byte for byte (without a final newline).  Every module that numbers the
+    lines of Go source uses this function.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not keep_cr:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
 
 
 # ---------------------------------------------------------------- lexing
@@ -246,18 +311,26 @@ def _check_imports(source: SourceFile) -> list[tuple[str, str, int]]:
                 f'{source.name}:{line}: import "C" (cgo) is not supported: golab compiles with '
                 "CGO_ENABLED=0 so results do not depend on a C compiler. Remove the cgo part."
             )
+        if not is_std_path(path) and source.path:
+            raise SnippetError(
+                f'{source.name}:{line}: imports "{path}": golab.escape, frames and check analyse a '
+                "package that imports others by building it with go in its module, but running and "
+                "benchmarking copy the files alone, which needs standard-library imports only. "
+                "Run go test -bench or go run in the module folder instead."
+            )
         if not is_std_path(path):
             raise SnippetError(
                 f'{source.name}:{line}: cannot import "{path}": golab runs offline '
-                "(GOPROXY=off) with the standard library only. Replace the import with "
-                "standard-library code or copy the needed function into the snippet."
+                "(GOPROXY=off) and compiles a snippet with the standard library only. Replace the import with "
+                "standard-library code, copy the needed function into the snippet, or give golab "
+                "the package's folder in its module (with the dependency vendored or in the module cache)."
             )
     return imports
 
 
 def _normalise(source: SourceFile, package: str, forced: list[str] | None) -> tuple[str, list[int | None], list[str]]:
     """Generated text, its line map and the imports golab added."""
-    lines = source.text.splitlines()
+    lines = go_lines(source.text, keep_cr=True)  # the compiled text keeps every byte
     imports = _check_imports(source)
     if forced is None:
         inferred = infer_imports(source.text, {local for local, _, _ in imports})
@@ -329,11 +402,50 @@ def _build(sources: list[SourceFile], forced_imports: dict[str, list[str]] | Non
     if package == "main" and not any(_FUNC_MAIN.search(strip_comments_and_strings(s.text)) for s in sources if not s.is_test):
         files[MAIN_FILE] = "package main\n\nfunc main() {}\n"
         added_main = True
-    return Snippet(package, sources, files, maps, sorted(all_imports), inferred_by_file, added_main)
+    return Snippet(package, sources, files, maps, sorted(all_imports), inferred_by_file, added_main, lang=_lang_of(sources))
+
+
+def _lang_of(sources: list[SourceFile]) -> str | None:
+    """``go1.N`` from the go.mod the files sit in (None for text), checked
+    against the toolchain: a module asking for a newer Go cannot be built
+    offline with this one."""
+    on_disk = next((s.path for s in sources if s.path), None)
+    if on_disk is None:
+        return None
+    from .buildcontext import find_module, version_tuple
+    from .toolchain import find_go
+
+    module = find_module(Path(on_disk))
+    if module is None:
+        return None
+    toolchain = find_go()
+    if version_tuple(module.go) > version_tuple(toolchain.version):
+        raise SnippetError(
+            f"{_display_name(module.path)}: go {module.go} needs a newer Go than golab's {toolchain.version}, "
+            "which runs offline and never downloads another toolchain (GOTOOLCHAIN=local). "
+            f"Lower the go line of go.mod to at most {'.'.join(map(str, version_tuple(toolchain.version)[:2]))}."
+        )
+    return module.lang
+
+
+_PATHLIKE = re.compile(r"^(?:\.{1,2}/|~/|/(?![/*])|[\w.\-]+/)[^\n(){};=\"'`]*$")
 
 
 def _looks_like_path(value: str) -> bool:
-    return "\n" not in value and len(value) < 4096 and (value.endswith(".go") or os.path.isdir(value) or os.path.exists(value))
+    """A one-line string that names a file or folder (existing or not: a
+    mistyped ``./mymod`` must say "no such file or folder", not be compiled
+    as Go): it exists, ends in ``.go`` or ``/...``, or starts like a path
+    (``./``, ``../``, ``/``, ``~/``, ``name/``) with none of the characters
+    a line of Go would have."""
+    if "\n" in value or len(value) >= 4096:
+        return False
+    value = value.strip()
+    return (
+        value.endswith((".go", "/..."))
+        or value == "..."
+        or os.path.exists(value)
+        or bool(_PATHLIKE.match(value))
+    )
 
 
 def _display_name(path: Path) -> str:
@@ -355,31 +467,68 @@ def _display_name(path: Path) -> str:
 
 
 def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[SourceFile]:
-    """The Go files at ``path`` (a file, or a folder's ``*.go``)."""
+    """The Go files at ``path``: a file, or the files of a folder that
+    ``go build`` compiles for the toolchain's GOOS/GOARCH (build
+    constraints and file-name suffixes applied, ``_x.go`` and ``.x.go``
+    skipped; see :mod:`golab.buildcontext`).  A file named on its own is
+    taken whatever its constraints say, as ``go build file.go`` does."""
     p = Path(path)
     if not p.exists():
         raise SnippetError(f"{path}: no such file or folder.")
     if p.is_dir():
-        candidates = sorted(f for f in p.iterdir() if f.suffix == ".go" and f.is_file())
+        from .buildcontext import ConstraintError, build_context, ignored_name, in_build
+        from .toolchain import find_go
+
+        candidates = sorted(f for f in p.iterdir() if f.suffix == ".go" and f.is_file() and not ignored_name(f.name))
         if not include_tests:
             candidates = [f for f in candidates if not f.name.endswith("_test.go")]
         if not candidates:
             what = "Go files" if include_tests else "Go files (other than _test.go)"
             raise SnippetError(f"{path}: the folder holds no {what}.")
+        ctx = build_context(find_go())
     else:
         if p.suffix != ".go":
             raise SnippetError(f"{path}: not a .go file. Give golab Go source, a .go file or a folder of them.")
         candidates = [p]
+        ctx = None
     sources = []
+    excluded = []
     for f in candidates:
         name = _display_name(f)
         try:
             data = f.read_bytes()
         except OSError as exc:
             raise SnippetError(f"{name}: cannot read it ({exc.strerror}).") from None
-        sources.append(SourceFile(name, _check_text(name, data), f.name.endswith("_test.go")))
+        text = _check_text(name, data)
+        if ctx is not None:
+            try:
+                keep = in_build(f.name, text, ctx)
+            except ConstraintError as exc:
+                raise SnippetError(f"{name}: cannot parse its //go:build line ({exc}).") from None
+            if not keep:
+                excluded.append(f.name)
+                continue
+        sources.append(SourceFile(name, text, f.name.endswith("_test.go"), path=str(f)))
+    if not sources:
+        raise SnippetError(
+            f"{path}: build constraints exclude all its Go files for {ctx.goos}/{ctx.goarch} "
+            f"({', '.join(excluded)})."
+        )
     return sources
 
+
+_EMBED = re.compile(r"^[ \t]*//go:embed[ \t]", re.M)
+
+
+def _needs_go_build(sources: list[SourceFile]) -> bool:
+    """Can only go itself build these files (imports beyond the standard
+    library, //go:embed)?"""
+    for s in sources:
+        if _EMBED.search(s.text):
+            return True
+        if any(not is_std_path(path) and path != "C" for _, path, _ in parse_imports(s.text)):
+            return True
+    return False
 
 def load(
     source_or_path: str | os.PathLike,
@@ -396,10 +545,24 @@ def load(
     if isinstance(source_or_path, os.PathLike) or (
         isinstance(source_or_path, str) and _looks_like_path(source_or_path)
     ):
+        target = os.fspath(source_or_path)
+        if target == "..." or target.endswith(("/...", os.sep + "...")):
+            from .gopackage import load_module
+
+            return load_module(target, include_tests=include_tests)
         sources = read_sources(source_or_path, include_tests=include_tests)
+        if _needs_go_build(sources):
+            from .gopackage import load_module
+
+            return load_module(target, include_tests=include_tests)
     elif isinstance(source_or_path, str):
         data = source_or_path.encode("utf-8", "surrogateescape")
         sources = [SourceFile(name, _check_text(name, data), name.endswith("_test.go"))]
+        if _EMBED.search(sources[0].text):
+            raise SnippetError(
+                f"{name}: //go:embed needs files beside the code: put the code and the files in a folder "
+                "with a go.mod and give golab that folder."
+            )
     elif isinstance(source_or_path, bytes):
         sources = [SourceFile(name, _check_text(name, source_or_path), name.endswith("_test.go"))]
     else:

@@ -341,7 +341,7 @@ def guide_escape_cases() -> dict[str, str]:
         body = text.split("\nfunc main()", 1)[0]
         parts = re.split(r"(?m)^(?=// Example \d+:)", body)
         for part in parts[1:]:
-            title = part.splitlines()[0].removeprefix("// ").strip()
+            title = go_lines(part)[0].removeprefix("// ").strip()
             cases[title] = part.strip() + "\n"
     for folder, title in (
         ("escapecases", "all six escape cases (escapecases/)"),

@@ -3,10 +3,13 @@ maps back to what the user wrote."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import golab
 from golab.snippet import SnippetError, infer_imports, load, parse_imports
+from golab.toolchain import run_go
 
 
 def test_fragment_gets_package_imports_and_main():
@@ -106,3 +109,74 @@ def test_missing_path():
 def test_unknown_std_package_is_named():
     with pytest.raises(SnippetError, match='cannot import "nosuch/pkg"'):
         golab.escape('import "nosuch/pkg"\nfunc f() { pkg.X() }\n')
+
+
+# ---------------------------------------------------------------- lines as Go sees them
+
+# Characters Python's str.splitlines() breaks lines on, which Go does not:
+# only \n ends a line in Go.  Inside comments and raw strings they are code.
+ODD = "\x0c\x0b\x1c\x1d\x1e\x85\u2028\u2029"
+ODD_SOURCE = (
+    "package main\r\n"
+    "\r\n"
+    f"// odd characters in a comment: [{ODD}] and a lone \r carriage return\r\n"
+    f"var raw = `raw[{ODD}\r]`\n"
+    f"/* a block comment{ODD}\n   over two lines */\n"
+    "func mk() *int {\r\n"
+    "\tx := len(raw)\r\n"
+    "\treturn &x\r\n"
+    "}\n"
+    "\n"
+    "func main() { println(*mk(), len(raw)) }\n"
+)
+
+
+def test_go_lines_splits_on_newline_only():
+    from golab.snippet import go_lines
+
+    assert go_lines("a\x0cb\u2028c\rd\r\ne\n") == ["a\x0cb\u2028c\rd", "e"]
+    assert go_lines("a\r\nb", keep_cr=True) == ["a\r", "b"]
+    assert "\n".join(go_lines(ODD_SOURCE, keep_cr=True)) + "\n" == ODD_SOURCE
+    assert len(go_lines(ODD_SOURCE)) == ODD_SOURCE.count("\n")
+
+
+def test_odd_line_characters_are_kept_byte_for_byte_and_positions_match_go_build(tmp_path, toolchain):
+    from test_packages import go_build_m, golab_lines
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "go.mod").write_text("module example.com/odd\n\ngo 1.27\n")
+    (folder / "main.go").write_bytes(ODD_SOURCE.encode())
+    expected, raw = go_build_m(toolchain, folder)
+    assert ("moved to heap: x" in {m for *_, m in expected}), raw
+    for target in (folder, folder / "main.go"):
+        report = golab.escape(target)
+        assert report.ok, report.errors
+        assert golab_lines(report, Path.cwd()) == expected
+        assert list(report.sources.values()) == [ODD_SOURCE]
+    # the same text as a fragment: same lines, same bytes
+    fragment = golab.escape(ODD_SOURCE)
+    assert fragment.sources == {"snippet.go": ODD_SOURCE}
+    assert [(d.line, d.column, d.message) for d in fragment.heap()] == sorted(
+        (line, col, m) for _, line, col, m in expected if "heap" in m
+    )
+    assert fragment.find_line("return &x") == 9
+    # the raw string's bytes reach the program: Go drops only its \r
+    go_run = run_go(toolchain, ["run", "."], cwd=folder, extra_env={"GOFLAGS": ""})
+    ours = golab.run(ODD_SOURCE)
+    assert ours.ok and go_run.returncode == 0, (ours, go_run.stderr)
+    assert (ours.stdout + ours.stderr).strip() == (go_run.stdout + go_run.stderr).strip()
+    assert (go_run.stderr.split()[1]) == str(len(f"raw[{ODD}]".encode()))
+
+
+def test_views_number_lines_as_go_does():
+    from golab.render import escape_text, highlight_lines
+    from golab.snippet import go_lines
+
+    html_lines = highlight_lines(ODD_SOURCE)
+    assert len(html_lines) == len(go_lines(ODD_SOURCE))
+    assert "func" in html_lines[7 - 1] and "mk" in html_lines[7 - 1]
+    # leading blank lines stay where they are
+    assert highlight_lines("\n\nfunc f() {}\n")[:2] == ["", ""]
+    text = escape_text(golab.escape(ODD_SOURCE))
+    assert "   9 |     return &x" in text and "moved to heap: x" in text
