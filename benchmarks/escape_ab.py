@@ -8,6 +8,9 @@ folder and renamed ``golab_before``), and in each round times the compiler
 binary alone (``$GOTOOLDIR/compile`` with an importcfg, as golab runs it),
 then both versions, in alternating order, each on a freshly edited snippet
 (the script's source of ``escape_latency.py``) so no result cache answers.
+It also prints each version's own CPU time per call (Python work, the
+compiler child excluded), which a loaded machine disturbs much less than
+wall time.
 
 Run: ``python benchmarks/escape_ab.py --before REV [--rounds N]``.
 """
@@ -48,6 +51,7 @@ def main() -> int:
         cfg = importcfg(toolchain, ["fmt"])
         names = {f"before ({args.before})": golab_before, "after (working tree)": golab}
         times: dict[str, list[float]] = {"compile binary": [], **{n: [] for n in names}}
+        cpu: dict[str, list[float]] = {n: [] for n in names}  # golab's own CPU (Python), children excluded
         with workdir("escape-ab-") as tmp:
             (tmp / "importcfg").write_text(cfg)
             for k, module in enumerate(names.values()):
@@ -62,13 +66,16 @@ def main() -> int:
                 if i % 2:
                     order.reverse()
                 for k, (name, module) in enumerate(order):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     report = module.escape(SOURCE % (200_000 * (1 + list(names).index(name)) + i))
                     times[name].append(time.perf_counter() - t)
+                    cpu[name].append(time.process_time() - c)
                     assert report.ok and report.heap(), report
     medians = {k: statistics.median(v) * 1000 for k, v in times.items()}
     for name, ms in medians.items():
         print(f"{name:28s} median {ms:6.1f} ms  (min {min(times[name]) * 1000:.1f}, n={len(times[name])})")
+    for name, values in cpu.items():
+        print(f"{name:28s} golab's own CPU per call (children excluded) median {statistics.median(values) * 1000:.2f} ms")
     before, after = (medians[n] for n in names)
     floor = medians["compile binary"]
     print(f"after / before: {after / before:.3f}x   before / binary: {before / floor:.2f}x   after / binary: {after / floor:.2f}x")
