@@ -7,7 +7,8 @@ The public API, each returning plain data that renders itself in Jupyter:
 - ``run`` (build and run a program with time, memory and output caps);
 - ``bench`` and ``compare`` (benchmarks with honest statistics), ``frames``
   and ``stack_growth`` (stack frames), ``profile``, ``gctrace`` and
-  ``memstats`` (allocations and GC);
+  ``memstats`` (allocations and GC), ``gc_experiment`` (one workload under
+  several GC settings, sampled from runtime/metrics);
 - ``find_go`` (which Go), and the error types a user can act on;
 - lazily, the widgets (``escape_explorer``, ``benchmark_lab``,
   ``comparer``, the exercises ``stack_or_heap`` and ``allocs_per_op``) and
@@ -21,6 +22,7 @@ The functions shadow their modules as attributes of the package
 from .bench import BenchError, BenchResult, Comparison, Sample, Summary, bench, compare
 from .claims import CheckReport, check
 from .escape import Decision, EscapeReport, escape
+from .gc import GCExperiment, GCExperimentError, gc_experiment
 from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_growth
 from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
 from .runner import Panic, RunReport, run_program as run
@@ -33,7 +35,8 @@ __all__ = [
     "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "Decision", "EscapeReport",
     "Frame", "FrameReport", "FramesError", "GCTrace", "GoNotFound", "GoTimeout", "GolabError", "MemStatsDelta",
     "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary",
-    "bench", "check", "compare", "escape", "find_go", "frames", "gctrace", "load", "memstats", "profile",
+    "GCExperiment", "GCExperimentError",
+    "bench", "check", "compare", "escape", "find_go", "frames", "gc_experiment", "gctrace", "load", "memstats", "profile",
     "run", "stack_growth",
 ]
 

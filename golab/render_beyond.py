@@ -1,0 +1,229 @@
+"""Views of the lessons beyond the guide: GC experiments, PGO, Go versions.
+
+What it does: draws the plain data of :mod:`golab.gc`, :mod:`golab.pgo` and
+:mod:`golab.versions`: ``*_html`` functions return self-contained HTML
+(inline styles and SVG, no JavaScript); ``*_figure`` functions return a
+:class:`golab.render_measure.Figure` (plotly JSON for JupyterLab plus a
+static SVG fallback for nbconvert and GitHub, no plotly.js saved).
+:func:`register` tells IPython to show those result objects with these views
+(``display_formatter.formatters['text/html'].for_type``), so a result alone
+in a cell draws itself while the data modules import no view; importing this
+module inside IPython registers them.
+
+What it reads: :class:`~golab.gc.GCExperiment`, :class:`~golab.pgo.PGOResult`,
+:class:`~golab.versions.VersionsReport` and their parts.
+
+What it returns: strings and Figure objects.  It never runs ``go``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Sequence
+
+from .render_measure import COLORS, FONT, Figure, _notes, _table, comparison_html
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .gc import GCExperiment, GCSetting
+
+e = html.escape
+MIB = 2**20
+MAX_POINTS = 120  # per line in a saved chart: enough to see the saw-tooth, small in git
+CHART_COLORS = COLORS + ["#17becf", "#8c564b", "#bcbd22"]
+
+
+def _mib(n: float | None) -> str:
+    return "–" if n is None else f"{n / MIB:,.1f} MiB"
+
+
+def _thin(points: Sequence, limit: int = MAX_POINTS) -> list:
+    """At most ``limit`` points, always keeping the first and the last."""
+    points = list(points)
+    if len(points) <= limit:
+        return points
+    step = (len(points) - 1) / (limit - 1)
+    return [points[round(i * step)] for i in range(limit)]
+
+
+# ---------------------------------------------------------------- SVG
+
+
+def lines_svg(series: Sequence[tuple[str, Sequence[float], Sequence[float], bool]], *, xlabel: str = "",
+              ylabel: str = "", title: str = "", width: int = 640, height: int = 300) -> str:
+    """Several lines as inline SVG: (label, xs, ys, dashed) each, with a legend."""
+    left, bottom, top, right = 64, 36, 26, 170
+    xmax = max([max(xs) for _, xs, _, _ in series if xs] + [1e-9])
+    ymax = max([max(ys) for _, _, ys, _ in series if ys] + [1e-9])
+    sx = (width - left - right) / xmax
+    sy = (height - top - bottom) / ymax
+
+    def pt(x, y):
+        return f"{left + x * sx:.1f},{height - bottom - y * sy:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" style="{FONT}">']
+    if title:
+        parts.append(f'<text x="4" y="16" font-weight="bold">{e(title)}</text>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#888"/>')
+    parts.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{ymax:,.0f}</text>')
+    parts.append(f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">0</text>')
+    parts.append(f'<text x="{width - right}" y="{height - bottom + 16}" text-anchor="end">{xmax:,.0f}</text>')
+    parts.append(f'<text x="{(width - right + left) / 2}" y="{height - 6}" text-anchor="middle">{e(xlabel)}</text>')
+    parts.append(f'<text x="14" y="{height / 2}" transform="rotate(-90 14 {height / 2})" text-anchor="middle">{e(ylabel)}</text>')
+    colour_of: dict[str, str] = {}
+    for i, (label, xs, ys, dashed) in enumerate(series):
+        base = label.split(" goal")[0]
+        colour = colour_of.setdefault(base, CHART_COLORS[len(colour_of) % len(CHART_COLORS)])
+        pts = " ".join(pt(x, y) for x, y in _thin(list(zip(xs, ys))))
+        dash = ' stroke-dasharray="5,4"' if dashed else ""
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{1.2 if dashed else 2}"{dash} points="{pts}"/>')
+        y = top + 4 + 16 * i
+        parts.append(f'<line x1="{width - right + 10}" x2="{width - right + 30}" y1="{y}" y2="{y}" stroke="{colour}" stroke-width="2"{dash}/>')
+        parts.append(f'<text x="{width - right + 34}" y="{y + 4}">{e(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- GC
+
+
+_GC_HEAD = ["setting", "GC cycles", "GC CPU", "GC CPU / cycle", "live heap", "peak heap", "peak memory", "wall time",
+            "allocated / s", "runs"]
+
+
+def _gc_row(s: "GCSetting") -> list[str]:
+    return [
+        f"<code>{e(s.label)}</code>", f"{s.cycles:,}", f"{s.gc_cpu_fraction:.1%}",
+        f"{s.gc_cpu_per_cycle * 1000:.2f} ms", _mib(s.live_heap), _mib(s.peak_heap), _mib(s.peak_mapped),
+        f"{s.wall_seconds * 1000:,.1f} ms", f"{s.alloc_rate / MIB:,.0f} MiB/s", str(len(s.runs)),
+    ]
+
+
+def gc_html(exp: "GCExperiment") -> str:
+    """A table: one row per setting (medians over its runs)."""
+    head = (f'<div style="{FONT};color:#666;margin-bottom:4px">{e(exp.go_version)} · '
+            f'<code>{e(exp.workload)}({exp.size:,})</code> · {exp.repeat} run(s) per setting · '
+            "GC CPU = /cpu/classes/gc/total ÷ /cpu/classes/total (runtime/metrics, as of the last cycle)</div>")
+    body = _table(_GC_HEAD, [_gc_row(s) for s in exp.settings], right=range(1, 10))
+    return f'<div class="golab-gc tex2jax_ignore mathjax_ignore">{head}{body}{_notes([], exp.notes)}</div>'
+
+
+def gc_heap_figure(exp: "GCExperiment", settings: Sequence | None = None) -> Figure:
+    """Heap in use over time (solid) against the heap goal (dotted), one colour per setting."""
+    import plotly.graph_objects as go
+
+    chosen = [exp[s] for s in settings] if settings else list(exp.settings)
+    fig = go.Figure()
+    series = []
+    for i, s in enumerate(chosen):
+        run = s.first
+        colour = CHART_COLORS[i % len(CHART_COLORS)]
+        points = _thin([*run.samples, run.end])
+        xs = [round(p.seconds * 1000, 1) for p in points]
+        heap = [round(p.heap / MIB, 2) for p in points]
+        fig.add_trace(go.Scatter(x=xs, y=heap, name=s.label, mode="lines", line=dict(color=colour, width=2),
+                                 legendgroup=s.label, hovertemplate="%{x} ms: %{y} MiB in use<extra>" + e(s.label) + "</extra>"))
+        series.append((s.label, xs, heap, False))
+        goal_points = [p for p in points if p.goal is not None]
+        if goal_points:
+            gx = [round(p.seconds * 1000, 1) for p in goal_points]
+            gy = [round(p.goal / MIB, 2) for p in goal_points]
+            fig.add_trace(go.Scatter(x=gx, y=gy, name=f"{s.label} goal", mode="lines", legendgroup=s.label,
+                                     line=dict(color=colour, width=1, dash="dot"),
+                                     hovertemplate="%{x} ms: goal %{y} MiB<extra>" + e(s.label) + "</extra>"))
+            series.append((f"{s.label} goal", gx, gy, True))
+        if s.memory_limit:
+            fig.add_hline(y=s.memory_limit / MIB, line=dict(color=colour, width=1, dash="dash"),
+                          annotation_text=f"GOMEMLIMIT {s.memory_limit / MIB:g} MiB", annotation_position="top left")
+    title = f"heap in use (solid) and heap goal (dotted) while {exp.workload}({exp.size:,}) runs"
+    fig.update_layout(title=title, xaxis_title="time since the workload started (ms)", yaxis_title="MiB",
+                      template="plotly_white", height=400, margin=dict(l=10, r=10, t=50, b=40))
+    svg = lines_svg(series, xlabel="ms since start", ylabel="MiB", title="heap in use (solid), goal (dashed)")
+    return Figure(fig, svg, "heap over time")
+
+
+def gc_summary_figure(exp: "GCExperiment") -> Figure:
+    """Per setting: GC cycles, GC CPU fraction and wall time, side by side."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    labels = exp.labels
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("GC cycles", "GC CPU (% of all CPU)", "wall time (ms)"),
+                        shared_yaxes=True, horizontal_spacing=0.04)
+    values = [
+        [s.cycles for s in exp.settings],
+        [round(100 * s.gc_cpu_fraction, 1) for s in exp.settings],
+        [round(s.wall_seconds * 1000, 1) for s in exp.settings],
+    ]
+    for col, vals in enumerate(values, 1):
+        fig.add_trace(go.Bar(x=vals, y=labels, orientation="h", showlegend=False,
+                             marker_color=[CHART_COLORS[i % len(CHART_COLORS)] for i in range(len(labels))]),
+                      row=1, col=col)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(template="plotly_white", height=150 + 34 * len(labels), margin=dict(l=10, r=10, t=40, b=30))
+    from .render_measure import hbar_svg
+
+    svg = "".join(hbar_svg(labels, vals, title=t, width=420, fmt=f)
+                  for vals, t, f in zip(values, ("GC cycles", "GC CPU %", "wall time ms"),
+                                        (lambda v: f"{v:,.0f}", lambda v: f"{v:.1f}%", lambda v: f"{v:,.1f} ms")))
+    return Figure(fig, f'<div style="display:flex;flex-wrap:wrap;gap:8px">{svg}</div>', "GC per setting")
+
+
+def gc_comparison_html(exp: "GCExperiment", a, b) -> str:
+    """The verdict of :meth:`GCExperiment.compare` with both settings' rows."""
+    c = exp.compare(a, b)
+    table = _table(_GC_HEAD, [_gc_row(exp[a]), _gc_row(exp[b])], right=range(1, 10))
+    return f'<div class="golab-gc tex2jax_ignore mathjax_ignore">{table}{comparison_html(c)}{_notes(c.warnings)}</div>'
+
+
+# ---------------------------------------------------------------- registry
+
+
+def register(shell=None) -> bool:
+    """Show golab's GC, PGO and versions results with these views in IPython.
+
+    Uses IPython's per-type formatters, so the data classes need no
+    ``_repr_html_`` and import nothing from here.  Returns False outside IPython.
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["text/html"]
+    for cls, view in _views():
+        formatter.for_type(cls, view)
+    return True
+
+
+def _views():
+    from .gc import GCExperiment
+
+    views = [(GCExperiment, gc_html)]
+    try:
+        from .pgo import PGOResult
+
+        views.append((PGOResult, pgo_html))
+    except ImportError:  # pragma: no cover - while pgo is being written
+        pass
+    try:
+        from .versions import VersionsReport
+
+        views.append((VersionsReport, versions_html))
+    except ImportError:  # pragma: no cover
+        pass
+    return views
+
+
+def pgo_html(result) -> str:  # replaced below once pgo exists
+    return f"<pre>{e(str(result))}</pre>"
+
+
+def versions_html(report) -> str:  # replaced below once versions exists
+    return f"<pre>{e(str(report))}</pre>"
+
+
+register()
