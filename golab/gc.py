@@ -21,7 +21,9 @@ What the runtime reports and when (checked in go1.27.3's ``src/runtime``):
   reported here as ``None``.
 * ``/memory/classes/heap/objects:bytes``: the heap in use, live objects plus
   dead ones not yet swept (what grows between cycles and drops after one).
-* ``/gc/heap/live:bytes``: what the last cycle marked live.
+* ``/gc/heap/live:bytes``: what the last cycle marked live, which includes
+  the objects allocated while it was marking (they are born marked), so a
+  fast-allocating program shows more "live" heap than it keeps.
 * ``/cpu/classes/gc/total:cpu-seconds`` over ``/cpu/classes/total:cpu-seconds``
   is the GC CPU fraction.  The runtime updates both only at the end of a GC
   cycle (``cpuStatsAggregate.compute`` copies the snapshot taken in
@@ -33,7 +35,7 @@ What the runtime reports and when (checked in go1.27.3's ``src/runtime``):
   allocated) and ``/memory/classes/total:bytes`` (all memory the runtime has
   mapped, what ``GOMEMLIMIT`` limits).
 
-``GOLAB_BENCH_SCALE`` (e.g. ``0.1``) scales ``size`` (never below a quarter of it
+``GOLAB_BENCH_SCALE`` (e.g. ``0.1``) scales ``size`` (never below half of it
 and never below 1000) and the repetitions, so CI runs short.
 
 What it reads: Go source text, a .go file or a package folder holding the
@@ -127,6 +129,7 @@ func main() {
 	buf := make([]uint64, 0, {max_samples}*width)
 	stop, done := make(chan struct{}), make(chan struct{})
 	start := time.Now()
+	buf = golabRead(s, buf, start) // before the workload: the runtime's starting goal
 	go func() {
 		defer close(done)
 		for len(buf)+width <= cap(buf) {
@@ -247,6 +250,7 @@ class GCSetting:
     env: dict[str, str]  # run-time variables
     experiment: str | None  # GOEXPERIMENT for the build, or None (the toolchain's default)
     runs: list[GCRun] = dataclasses.field(default_factory=list)
+    built_with: str = ""  # GOEXPERIMENT recorded in the binary's build info ('' for the default)
 
     def _median(self, values) -> float:
         values = list(values)
@@ -278,8 +282,8 @@ class GCSetting:
 
     @property
     def live_heap(self) -> int:
-        """Largest live heap a cycle marked (median over runs)."""
-        return int(self._median(max([s.live for s in r.samples] + [r.end.live]) for r in self.runs))
+        """The live heap the last cycle of a run marked (median over runs; 0 without a cycle)."""
+        return int(self._median(r.end.live if r.end.cycles else 0 for r in self.runs))
 
     @property
     def alloc_rate(self) -> float:
@@ -297,7 +301,7 @@ class GCSetting:
 
     def to_json(self) -> dict:
         return {
-            "label": self.label, "env": dict(self.env), "experiment": self.experiment,
+            "label": self.label, "env": dict(self.env), "experiment": self.experiment, "built_with": self.built_with,
             "cycles": self.cycles, "wall_seconds": self.wall_seconds, "gc_cpu_fraction": self.gc_cpu_fraction,
             "peak_heap": self.peak_heap, "live_heap": self.live_heap, "alloc_rate": self.alloc_rate,
             "runs": [r.to_json() for r in self.runs],
@@ -451,7 +455,7 @@ def setting_label(setting) -> str:
 def scaled_size(size: int, scale: float) -> int:
     if scale >= 1:
         return size
-    return min(size, max(MIN_SCALED_SIZE, int(size * scale), size // 4))
+    return min(size, max(MIN_SCALED_SIZE, int(size * scale), size // 2))
 
 
 # ---------------------------------------------------------------- running
@@ -542,6 +546,13 @@ def _build(toolchain: Toolchain, snippet, folder: Path, experiment: str | None, 
     return folder / "prog"
 
 
+def built_experiment(toolchain: Toolchain, binary: Path) -> str:
+    """The GOEXPERIMENT a binary was built with, from its build info ('' for the default)."""
+    info = run_go(toolchain, ["version", "-m", str(binary)], timeout=30)
+    m = re.search(r"^\s*build\s+GOEXPERIMENT=(\S*)$", info.stdout, re.M)
+    return m.group(1) if m else ""
+
+
 def gc_experiment(
     source_or_path,
     workload: str = "churn",
@@ -603,6 +614,7 @@ def gc_experiment(
             if s.experiment not in binaries:
                 folder = tmp / f"b{len(binaries)}"
                 binaries[s.experiment] = _build(toolchain, snippet, folder, s.experiment, BUILD_TIMEOUT)
+            s.built_with = built_experiment(toolchain, binaries[s.experiment]) if s.experiment else ""
         for rnd in range(runs):
             for s in parsed:
                 binary = binaries[s.experiment]

@@ -108,6 +108,32 @@ def gc_html(exp: "GCExperiment") -> str:
     return f'<div class="golab-gc tex2jax_ignore mathjax_ignore">{head}{body}{_notes([], exp.notes)}</div>'
 
 
+def gc_table(experiments: Sequence["GCExperiment"]) -> "HTML":
+    """One table over several experiments (e.g. two workloads): a row per workload and setting."""
+    rows = []
+    for exp in experiments:
+        for s in exp.settings:
+            row = _gc_row(s)
+            row[0] = f"<code>{e(exp.workload)}({exp.size:,})</code> {row[0]}"
+            rows.append(row)
+    return HTML(f'<div class="golab-gc tex2jax_ignore mathjax_ignore">{_table(_GC_HEAD, rows, right=range(1, 10))}</div>')
+
+
+class HTML:
+    """A piece of HTML that shows itself in Jupyter (and its tags-free text elsewhere)."""
+
+    def __init__(self, html_text: str):
+        self.html = html_text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        import re
+
+        return re.sub(r"<[^>]+>", " ", self.html).strip()
+
+
 def gc_heap_figure(exp: "GCExperiment", settings: Sequence | None = None) -> Figure:
     """Heap in use over time (solid) against the heap goal (dotted), one colour per setting."""
     import plotly.graph_objects as go
@@ -169,11 +195,11 @@ def gc_summary_figure(exp: "GCExperiment") -> Figure:
     return Figure(fig, f'<div style="display:flex;flex-wrap:wrap;gap:8px">{svg}</div>', "GC per setting")
 
 
-def gc_comparison_html(exp: "GCExperiment", a, b) -> str:
-    """The verdict of :meth:`GCExperiment.compare` with both settings' rows."""
+def gc_comparison(exp: "GCExperiment", a, b) -> HTML:
+    """The verdict of :meth:`GCExperiment.compare` (wall time) under both settings' rows."""
     c = exp.compare(a, b)
     table = _table(_GC_HEAD, [_gc_row(exp[a]), _gc_row(exp[b])], right=range(1, 10))
-    return f'<div class="golab-gc tex2jax_ignore mathjax_ignore">{table}{comparison_html(c)}{_notes(c.warnings)}</div>'
+    return HTML(f'<div class="golab-gc tex2jax_ignore mathjax_ignore">{table}{comparison_html(c)}{_notes(c.warnings)}</div>')
 
 
 # ---------------------------------------------------------------- registry

@@ -47,7 +47,7 @@ class GOGCDoubles(_Choice):
     choices = ("about twice as many", "about the same", "about half as many")
     background = True
 
-    def __init__(self, experiment=None, *, source=None, workload: str = "churn", size: int = 400_000,
+    def __init__(self, experiment=None, *, source=None, workload: str = "churn", size: int = 1_000_000,
                  low: int = 100, high: int = 200) -> None:
         if experiment is None and source is None:
             raise ValueError("give experiment=... (a gc_experiment result with both settings) or source=...")
@@ -92,19 +92,30 @@ class LiveOrGarbage(_Choice):
     choices = ("the one with more live data", "about the same", "the one with less live data")
     background = True
 
-    def __init__(self, small, big) -> None:
-        """``small`` and ``big``: gc_experiment results of two workloads that
-        allocate the same and keep a small / a big live heap (one setting each)."""
-        self.small, self.big = small, big
-        self.question = (f"{small.workload} and {big.workload} allocate exactly the same objects; "
-                         f"{big.workload} keeps far more of them live. Which one costs the collector more "
-                         "CPU per GC cycle?")
+    def __init__(self, source, small: str = "smallLive", big: str = "bigLive", *, size: int = 400_000,
+                 setting=100) -> None:
+        """``small`` and ``big``: two workload functions in ``source`` that
+        allocate the same and keep a small / a big live heap."""
+        self.source, self.small_name, self.big_name, self.size, self.setting = source, small, big, size, setting
+        self.question = (f"{small} and {big} allocate exactly the same objects; {big} keeps far more of them "
+                         "live. Which one costs the collector more CPU per GC cycle?")
         self.measured: dict[str, float] = {}
+        self._experiments = None
+
+    def experiments(self):
+        """(small, big): the two gc_experiment results the grade uses (run once, then kept)."""
+        if self._experiments is None:
+            from .gc import gc_experiment
+
+            self._experiments = tuple(gc_experiment(self.source, w, self.size, [self.setting])
+                                      for w in (self.small_name, self.big_name))
+        return self._experiments
 
     def truth(self) -> str:
-        s, b = self.small.settings[0], self.big.settings[0]
-        self.measured = {f"{self.small.workload} ms/cycle": s.gc_cpu_per_cycle * 1000,
-                         f"{self.big.workload} ms/cycle": b.gc_cpu_per_cycle * 1000}
+        small, big = self.experiments()
+        s, b = small.settings[0], big.settings[0]
+        self.measured = {f"{small.workload} ms/cycle": s.gc_cpu_per_cycle * 1000,
+                         f"{big.workload} ms/cycle": b.gc_cpu_per_cycle * 1000}
         ratio = b.gc_cpu_per_cycle / s.gc_cpu_per_cycle if s.gc_cpu_per_cycle else 1.0
         return _closest(ratio, {self.choices[0]: 3.0, self.choices[1]: 1.0, self.choices[2]: 1 / 3})
 
@@ -112,7 +123,7 @@ class LiveOrGarbage(_Choice):
         answer = self._check(answer)
         truth = self.truth()
         explanation = (
-            f"Measured just now (/cpu/classes/gc/total over /gc/cycles/total): {truth} costs more per cycle.\n"
+            f"Measured (/cpu/classes/gc/total over /gc/cycles/total): {truth} costs more per cycle.\n"
             "Why: a cycle marks what is reachable from the roots (stacks, globals) and never scans garbage; "
             "the GC CPU the runtime counts is that marking and the pauses. So a cycle's work grows with the "
             "live heap, while garbage only decides how often a cycle starts."
