@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         cli_measure = None
     if cli_measure is not None:
         cli_measure.register(sub)
+    from . import cli_versions
+
+    cli_versions.register(sub)
     return parser
 
 

@@ -236,9 +236,9 @@ def _views():
     except ImportError:  # pragma: no cover - while pgo is being written
         pass
     try:
-        from .versions import VersionsReport
+        from .versions import AllocsByVersion, VersionsReport
 
-        views.append((VersionsReport, versions_html))
+        views += [(VersionsReport, versions_html), (AllocsByVersion, allocs_html)]
     except ImportError:  # pragma: no cover
         pass
     return views
@@ -248,8 +248,62 @@ def pgo_html(result) -> str:  # replaced below once pgo exists
     return f"<pre>{e(str(result))}</pre>"
 
 
-def versions_html(report) -> str:  # replaced below once versions exists
-    return f"<pre>{e(str(report))}</pre>"
+# ---------------------------------------------------------------- versions
+
+DIFF_BG = "#fff3b0"
+
+
+def versions_html(report) -> str:
+    """One row per source line with a decision: the code, then each version's
+    decisions in its own column; lines whose decisions differ are highlighted."""
+    from .render import highlight_lines
+
+    th = "text-align:left;padding:3px 8px;border-bottom:1px solid #999;background:#f4f4f4"
+    head = "".join(f'<th style="{th}">{e(v)}</th>' for v in report.versions)
+    rows = []
+    highlighted = {f: highlight_lines(t) for f, t in report.sources.items()}
+    differing = set(report.differing)
+    for file, line in report.lines:
+        bg = f"background:{DIFF_BG};" if (file, line) in differing else ""
+        code = highlighted.get(file, [])[line - 1] if line <= len(highlighted.get(file, [])) else ""
+        cells = []
+        for v in report.versions:
+            msgs = report.messages(v, line, file)
+            items = "".join(
+                f'<div style="color:{"#a3160f" if ("heap" in m and "does not" not in m) or m.startswith("leaking") else "#12602b"}">{e(m)}</div>'
+                for m in msgs) or '<span style="color:#999">–</span>'
+            cells.append(f'<td style="padding:3px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top;{bg}">{items}</td>')
+        mark = "≠ " if (file, line) in differing else ""
+        rows.append(
+            f'<tr><td style="padding:3px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top;white-space:pre;'
+            f'font-family:var(--jp-code-font-family,monospace);{bg}"><span style="color:#999">{mark}{line}</span> {code.strip()}</td>'
+            + "".join(cells) + "</tr>"
+        )
+    lang = f" · language version {e(report.lang)} (as a go.mod go line sets it)" if report.lang else ""
+    intro = (f'<div style="{FONT};color:#666;margin-bottom:4px">{len(differing)} of {len(report.lines)} lines differ '
+             f"(highlighted){lang}</div>")
+    table = (f'<table style="border-collapse:collapse;{FONT}"><thead><tr><th style="{th}">line</th>{head}</tr></thead>'
+             f'<tbody>{"".join(rows)}</tbody></table>')
+    return f'<div class="golab-versions tex2jax_ignore mathjax_ignore">{intro}{table}</div>'
+
+
+def allocs_html(table) -> str:
+    """allocs/op (and B/op) per benchmark and version; a row whose count changes is highlighted."""
+    head = ["benchmark"] + [f"{v} allocs/op" for v in table.versions]
+    rows = []
+    for b in table.benchmarks:
+        counts = [table.allocs[b, v] for v in table.versions]
+        changed = len(set(counts)) > 1
+        style = f' style="background:{DIFF_BG}"' if changed else ""
+        cells = [f"<code>{e(b.removeprefix('Benchmark'))}</code>"] + [
+            f"{c} <span style='color:#888'>({table.bytes[b, v]} B)</span>" for c, v in zip(counts, table.versions)]
+        rows.append((style, cells))
+    body = "".join(
+        f"<tr{style}>" + "".join(f'<td style="padding:3px 10px;border-bottom:1px solid #e4e4e4">{c}</td>' for c in cells) + "</tr>"
+        for style, cells in rows)
+    th = "".join(f'<th style="text-align:left;padding:3px 10px;border-bottom:1px solid #999;background:#f4f4f4">{e(h)}</th>' for h in head)
+    note = f'<div style="{FONT};color:#666;margin-top:4px">each benchmark run once for {e(table.benchtime)} with each version; changed rows highlighted</div>'
+    return f'<div class="golab-versions"><table style="border-collapse:collapse;{FONT}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{note}</div>'
 
 
 register()

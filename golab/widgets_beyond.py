@@ -129,3 +129,48 @@ class LiveOrGarbage(_Choice):
             "live heap, while garbage only decides how often a cycle starts."
         )
         return Grade(self.question, answer, truth, answer == truth, explanation)
+
+
+class AllocatesOn(_Choice):
+    """On which Go versions does a benchmark allocate?  Graded by running it on each."""
+
+    choices = ("on every version", "on the older versions only", "on the newest only", "on no version")
+    background = True
+
+    def __init__(self, source, benchmark: str, versions=("1.21", "1.24", "1.27")) -> None:
+        self.source, self.versions = source, tuple(versions)
+        self.benchmark = benchmark if benchmark.startswith("Benchmark") else "Benchmark" + benchmark
+        self.question = (f"{self.benchmark.removeprefix('Benchmark')} runs on Go {', '.join(self.versions)}. "
+                         "On which of them does one iteration allocate on the heap?")
+        self.measured: dict[str, int] = {}
+        self._table = None
+
+    def table(self):
+        """The allocs/op of every benchmark on every version (measured once, then kept)."""
+        if self._table is None:
+            from .versions import allocs_by_version
+
+            self._table = allocs_by_version(self.source, self.versions)
+        return self._table
+
+    def truth(self) -> str:
+        table = self.table()
+        counts = [table.allocs[self.benchmark, v] for v in table.versions]
+        self.measured = dict(zip(table.versions, counts))
+        newest, older = counts[-1], counts[:-1]
+        if all(counts):
+            return self.choices[0]
+        if not any(counts):
+            return self.choices[3]
+        if all(older) and not newest:
+            return self.choices[1]
+        if newest and not any(older):
+            return self.choices[2]
+        return "it varies: " + ", ".join(f"{v}: {c}" for v, c in self.measured.items())
+
+    def grade(self, answer) -> Grade:
+        answer = self._check(answer)
+        truth = self.truth()
+        per = "; ".join(f"{v}: {c} allocs/op" for v, c in self.measured.items())
+        explanation = f"Measured with each version's own compiler and runtime: {per}."
+        return Grade(self.question, answer, truth, answer == truth, explanation)
