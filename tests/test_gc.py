@@ -117,9 +117,9 @@ def test_goexperiment_builds_the_other_collector():
 def test_short_mode_scales_size_and_repeat(monkeypatch):
     monkeypatch.setenv("GOLAB_BENCH_SCALE", "0.1")
     exp = golab.gc_experiment(SMALL, "work", 40_000, [100], repeat=10)
-    assert exp.size == 10_000 and exp.repeat == 5
+    assert exp.size == 20_000 and exp.repeat == 5
     assert any("GOLAB_BENCH_SCALE=0.1" in n for n in exp.notes)
-    assert scaled_size(400_000, 0.1) == 100_000 and scaled_size(400_000, 1) == 400_000
+    assert scaled_size(400_000, 0.1) == 200_000 and scaled_size(400_000, 1) == 400_000
     assert scaled_size(2_000, 0.01) == 1_000
 
 
