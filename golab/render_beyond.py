@@ -244,8 +244,64 @@ def _views():
     return views
 
 
-def pgo_html(result) -> str:  # replaced below once pgo exists
-    return f"<pre>{e(str(result))}</pre>"
+# ---------------------------------------------------------------- PGO
+
+
+def _msg_cell(messages: Sequence[str], other: Sequence[str], colour: str) -> str:
+    out = []
+    for m in messages:
+        changed = m not in other
+        style = f"color:{colour};font-weight:600" if changed else "color:#555"
+        out.append(f'<div style="{style}">{"+ " if changed and colour == "#12602b" else ("- " if changed else "")}{e(m)}</div>')
+    return "".join(out) or '<span style="color:#999">–</span>'
+
+
+def pgo_html(result) -> str:
+    """The verdict, both builds' benchmark rows, and the decisions the profile changed, side by side."""
+    from .render_measure import _BENCH_HEAD, _bench_rows
+
+    td = "padding:3px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top"
+    th = "text-align:left;padding:3px 8px;border-bottom:1px solid #999;background:#f4f4f4"
+    rows = []
+    for c in result.changed:
+        rows.append(
+            f'<tr><td style="{td};white-space:pre;font-family:var(--jp-code-font-family,monospace)">'
+            f'<span style="color:#999">{c.line}</span> {e(c.code)}</td>'
+            f'<td style="{td}">{_msg_cell(c.before, c.after, "#a3160f")}</td>'
+            f'<td style="{td}">{_msg_cell(c.after, c.before, "#12602b")}</td></tr>'
+        )
+    diff = (f'<table style="border-collapse:collapse;{FONT};margin-top:6px"><thead><tr><th style="{th}">line</th>'
+            f'<th style="{th}">without the profile (-m=2)</th><th style="{th}">with the profile</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>') if rows else f'<div style="{FONT}">no decision changed</div>'
+    hot = ", ".join(f"{e(f)} {share:.0%}" for f, share in result.hot_functions[:5])
+    head = (f'<div style="{FONT};color:#666;margin-bottom:4px">{e(result.go_version)} · profile: '
+            f'{result.profile_bytes:,} bytes from a {result.profile_seconds:.1f} s run · hottest (cumulative): {hot}</div>')
+    bench = _table(_BENCH_HEAD, _bench_rows([result.base, result.pgo]), right=(1, 2, 3, 4, 5, 6))
+    return (f'<div class="golab-pgo tex2jax_ignore mathjax_ignore">{head}{comparison_html(result.comparison)}'
+            f"{bench}{diff}{_notes(result.comparison.warnings, result.notes)}</div>")
+
+
+def pgo_figure(result) -> Figure:
+    """Median ns/op of both builds with their 95% intervals."""
+    import plotly.graph_objects as go
+
+    from .render_measure import _fmt_ns, hbar_svg
+
+    summaries = [result.base, result.pgo]
+    labels = [s.variant for s in summaries]
+    med = [s.median_ns for s in summaries]
+    fig = go.Figure(go.Bar(
+        x=med, y=labels, orientation="h", marker_color=CHART_COLORS[:2],
+        error_x=dict(type="data", symmetric=False, array=[s.ci.hi - s.median_ns for s in summaries],
+                     arrayminus=[s.median_ns - s.ci.lo for s in summaries]),
+        hovertemplate="%{y}: %{x:.4g} ns/op<extra></extra>",
+    ))
+    fig.update_layout(title=html.escape(result.comparison.verdict), xaxis_title="ns/op (median, 95% CI)",
+                      yaxis=dict(autorange="reversed"), height=220, template="plotly_white",
+                      margin=dict(l=10, r=10, t=60, b=40))
+    svg = hbar_svg(labels, med, [s.ci.lo for s in summaries], [s.ci.hi for s in summaries], unit="/op", fmt=_fmt_ns,
+                   title="median ns/op, 95% CI")
+    return Figure(fig, svg + comparison_html(result.comparison), "PGO speedup")
 
 
 # ---------------------------------------------------------------- versions

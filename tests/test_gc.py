@@ -203,7 +203,7 @@ def test_parse_samples_ignores_the_programs_own_output():
 
 
 def test_data_module_imports_no_view():
-    code = ("import sys, golab.gc, golab.versions; "
+    code = ("import sys, golab.gc, golab.pgo, golab.versions; "
             "bad = [m for m in sys.modules if m.startswith(('plotly', 'ipywidgets', 'golab.render', 'golab.widgets'))]; "
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
