@@ -264,6 +264,11 @@ def pgo_experiment(
     full = funcs[0] if benchmark is None else (benchmark if benchmark.startswith("Benchmark") else "Benchmark" + benchmark)
     if full not in funcs:
         raise PGOError(f"there is no {full}; the benchmarks are: {', '.join(funcs)}.")
+    if not snippet.go_files():
+        raise PGOError(
+            "all the code is in the benchmark's test file: put the functions to optimize in a .go file and the "
+            "benchmark in a _test.go file of the same folder, and pass the folder."
+        )
     scale = bench_scale()
     asked = (count, benchtime, profile_time)
     count, benchtime = scaled(count, benchtime, scale)

@@ -78,10 +78,12 @@ def test_changed_lines_compares_two_reports():
     assert changed[0].added[0].startswith("can inline newPoint with cost 72")
 
 
-def test_short_mode_never_profiles_for_less_than_a_second(monkeypatch):
+def test_short_mode_never_profiles_for_less_than_a_second(monkeypatch, tmp_path):
     monkeypatch.setenv("GOLAB_BENCH_SCALE", "0.1")
-    src = 'package tiny\n\nimport "testing"\n\nfunc add(a, b int) int { return a + b }\n\nfunc BenchmarkAdd(b *testing.B) {\n\tfor b.Loop() {\n\t\tadd(1, 2)\n\t}\n}\n'
-    r = pgo_experiment(src, count=5, benchtime="1000x")
+    (tmp_path / "tiny.go").write_text("package tiny\n\nfunc add(a, b int) int { return a + b }\n")
+    (tmp_path / "tiny_test.go").write_text(
+        'package tiny\n\nimport "testing"\n\nfunc BenchmarkAdd(b *testing.B) {\n\tfor b.Loop() {\n\t\tadd(1, 2)\n\t}\n}\n')
+    r = pgo_experiment(tmp_path, count=5, benchtime="1000x")
     assert r.count == 5
     assert any("profile 2s -> 1s" in n for n in r.notes)
     assert any("changed no inlining" in n for n in r.notes)  # add was inlined without a profile already
@@ -92,6 +94,7 @@ def test_short_mode_never_profiles_for_less_than_a_second(monkeypatch):
     [
         ("func main() {}\n", {}, "package other than main"),
         ("package lib\n\nfunc f() {}\n", {}, "no func BenchmarkX"),
+        ('package lib\n\nimport "testing"\n\nfunc BenchmarkA(b *testing.B) {}\n', {}, "all the code is in the benchmark's test file"),
         ('package lib\n\nimport "testing"\n\nfunc BenchmarkA(b *testing.B) {}\n', {"benchmark": "B"}, "no BenchmarkB; the benchmarks are: BenchmarkA"),
         ('package lib\n\nimport "testing"\n\nfunc BenchmarkA(b *testing.B) {}\n', {"count": 0}, "count must be a positive integer"),
     ],
@@ -101,7 +104,8 @@ def test_bad_input_is_a_message(source, kwargs, message):
         pgo_experiment(source, **kwargs)
 
 
-def test_a_compile_error_is_at_the_users_line():
-    src = 'package lib\n\nimport "testing"\n\nfunc BenchmarkA(b *testing.B) {\n\tundefinedThing()\n}\n'
-    with pytest.raises(PGOError, match=r"does not build.*\n.*bench_test.go:6"):
-        pgo_experiment(src, count=5)
+def test_a_compile_error_is_at_the_users_line(tmp_path):
+    (tmp_path / "lib.go").write_text("package lib\n\nfunc f() int {\n\treturn undefinedThing\n}\n")
+    (tmp_path / "lib_test.go").write_text('package lib\n\nimport "testing"\n\nfunc BenchmarkA(b *testing.B) {}\n')
+    with pytest.raises(PGOError, match=r"does not build(.|\n)*lib.go:4"):
+        pgo_experiment(tmp_path, count=5)
