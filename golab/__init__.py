@@ -9,6 +9,9 @@ The public API, each returning plain data that renders itself in Jupyter:
   and ``stack_growth`` (stack frames), ``profile``, ``gctrace`` and
   ``memstats`` (allocations and GC), ``gc_experiment`` (one workload under
   several GC settings, sampled from runtime/metrics);
+- ``pgo_experiment`` (profile, rebuild with -pgo, the decisions that changed,
+  both builds compared), ``compare_versions`` and ``allocs_by_version`` (one
+  snippet under several Go versions; ``escape(src, go="1.21")`` too);
 - ``find_go`` (which Go), and the error types a user can act on;
 - lazily, the widgets (``escape_explorer``, ``benchmark_lab``,
   ``comparer``, the exercises ``stack_or_heap`` and ``allocs_per_op``) and
@@ -23,6 +26,8 @@ from .bench import BenchError, BenchResult, Comparison, Sample, Summary, bench, 
 from .claims import CheckReport, check
 from .escape import Decision, EscapeReport, escape
 from .gc import GCExperiment, GCExperimentError, gc_experiment
+from .pgo import PGOError, PGOResult, pgo_experiment
+from .versions import VersionNotInstalled, VersionsReport, allocs_by_version, compare_versions
 from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_growth
 from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
 from .runner import Panic, RunReport, run_program as run
@@ -35,7 +40,8 @@ __all__ = [
     "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "Decision", "EscapeReport",
     "Frame", "FrameReport", "FramesError", "GCTrace", "GoNotFound", "GoTimeout", "GolabError", "MemStatsDelta",
     "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary",
-    "GCExperiment", "GCExperimentError",
+    "GCExperiment", "GCExperimentError", "PGOError", "PGOResult", "VersionNotInstalled", "VersionsReport",
+    "allocs_by_version", "compare_versions", "pgo_experiment",
     "bench", "check", "compare", "escape", "find_go", "frames", "gc_experiment", "gctrace", "load", "memstats", "profile",
     "run", "stack_growth",
 ]
