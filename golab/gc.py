@@ -32,8 +32,10 @@ What the runtime reports and when (checked in go1.27.3's ``src/runtime``):
   runtime's estimates (GOMAXPROCS x wall time for the total), comparable with
   each other, not with ``time``'s CPU seconds.
 * ``/gc/cycles/total:gc-cycles``, ``/gc/heap/allocs:bytes`` (all bytes ever
-  allocated) and ``/memory/classes/total:bytes`` (all memory the runtime has
-  mapped, what ``GOMEMLIMIT`` limits).
+  allocated), and ``/memory/classes/total:bytes`` minus
+  ``/memory/classes/heap/released:bytes``: the memory the runtime holds,
+  which is what ``GOMEMLIMIT`` limits (the GC guide's definition, and
+  ``mappedReady`` in ``mgcpacer.go``).
 
 ``GOLAB_BENCH_SCALE`` (e.g. ``0.1``) scales ``size`` (never below half of it
 and never below 1000) and the repetitions, so CI runs short.
@@ -83,6 +85,7 @@ METRICS = (
     ("total_cpu", "/cpu/classes/total:cpu-seconds"),
     ("allocated", "/gc/heap/allocs:bytes"),
     ("mapped", "/memory/classes/total:bytes"),
+    ("released", "/memory/classes/heap/released:bytes"),
 )
 NO_GOAL = 1 << 62  # a goal above this is the runtime's "never" (GOGC=off, no limit)
 
@@ -187,7 +190,7 @@ class GCSample:
     gc_cpu: float  # GC CPU seconds, as of the last cycle
     total_cpu: float  # GOMAXPROCS x wall seconds, as of the last cycle
     allocated: int  # bytes allocated since the program started
-    mapped: int  # all memory the runtime has mapped (what GOMEMLIMIT counts)
+    mapped: int  # memory the runtime has mapped and not released: what GOMEMLIMIT limits
 
 
 @dataclasses.dataclass
@@ -468,7 +471,7 @@ def _parse_row(words: list[str]) -> GCSample:
     return GCSample(
         seconds=t / 1e9, heap=rest["heap"], goal=None if goal >= NO_GOAL else goal, live=rest["live"],
         cycles=rest["cycles"], gc_cpu=rest["gc_cpu"] / 1e9, total_cpu=rest["total_cpu"] / 1e9,
-        allocated=rest["allocated"], mapped=rest["mapped"],
+        allocated=rest["allocated"], mapped=rest["mapped"] - rest["released"],
     )
 
 

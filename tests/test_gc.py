@@ -196,7 +196,7 @@ def test_unknown_goexperiment_is_a_message():
 
 
 def test_parse_samples_ignores_the_programs_own_output():
-    row = " ".join(["5"] * 9)
+    row = " ".join(["5"] * 10)
     text = f"hello\ngolab-gc-sample {row}\ngarbage line\ngolab-gc-sample 1 2\ngolab-gc-end 7 {row}\n"
     samples, end, wall = parse_samples(text)
     assert len(samples) == 1 and end is not None and wall == 7e-9
