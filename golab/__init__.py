@@ -7,7 +7,11 @@ The public API, each returning plain data that renders itself in Jupyter:
 - ``run`` (build and run a program with time, memory and output caps);
 - ``bench`` and ``compare`` (benchmarks with honest statistics), ``frames``
   and ``stack_growth`` (stack frames), ``profile``, ``gctrace`` and
-  ``memstats`` (allocations and GC);
+  ``memstats`` (allocations and GC), ``gc_experiment`` (one workload under
+  several GC settings, sampled from runtime/metrics);
+- ``pgo_experiment`` (profile, rebuild with -pgo, the decisions that changed,
+  both builds compared), ``compare_versions`` and ``allocs_by_version`` (one
+  snippet under several Go versions; ``escape(src, go="1.21")`` too);
 - ``func_source``, ``in_function``, ``annotated``, ``heap_lines``,
   ``heap_table``, ``why_heap``, ``guide_verdicts``, ``allocations``,
   ``sites`` (one function's text or decisions, a benchmark's or profile's
@@ -30,6 +34,9 @@ from .bench import BenchError, BenchResult, Comparison, Sample, Summary, bench, 
 from .claims import CheckReport, check
 from .escape import Decision, EscapeReport, escape
 from .excerpt import allocations, annotated, func_source, guide_verdicts, heap_lines, heap_table, in_function, sites, why_heap
+from .gc import GCExperiment, GCExperimentError, gc_experiment
+from .pgo import PGOError, PGOResult, pgo_experiment
+from .versions import VersionNotInstalled, VersionsReport, allocs_by_version, compare_versions
 from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_growth
 from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
 from .runner import Panic, RunReport, run_program as run
@@ -43,9 +50,10 @@ __all__ = [
     "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "Decision", "EscapeReport",
     "Frame", "FrameReport", "FramesError", "GCTrace", "GoNotFound", "GoTimeout", "GolabError", "MemStatsDelta",
     "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary",
-    "allocations", "annotated", "bench", "check", "compare", "escape", "find_go", "frames", "func_source", "gctrace",
-    "guide_verdicts", "heap_lines", "heap_table", "in_function", "load", "memstats", "profile", "run", "sites",
-    "stack_growth", "why_heap",
+    "GCExperiment", "GCExperimentError", "PGOError", "PGOResult", "VersionNotInstalled", "VersionsReport",
+    "allocations", "allocs_by_version", "annotated", "bench", "check", "compare", "compare_versions", "escape",
+    "find_go", "frames", "func_source", "gc_experiment", "gctrace", "guide_verdicts", "heap_lines", "heap_table",
+    "in_function", "load", "memstats", "pgo_experiment", "profile", "run", "sites", "stack_growth", "why_heap",
 ]
 
 _WIDGETS = ("stack_or_heap", "allocs_per_op", "escape_explorer", "benchmark_lab", "comparer", "Grade")

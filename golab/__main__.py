@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli_measure, display
+from . import cli_measure, cli_versions, display
 from .render import escape_control
 from .toolchain import GolabError, GoNotFound, INSTALL_HINT, find_go, smoke_test
 
@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     cli_measure.register(sub)
+    cli_versions.register(sub)
     return parser
 
 

@@ -634,6 +634,7 @@ def escape(
     name: str = "snippet.go",
     timeout: float | None = None,
     toolchain: Toolchain | None = None,
+    go: str | None = None,
 ) -> EscapeReport:
     """Ask the compiler what escapes, what stays and what is inlined.
 
@@ -643,12 +644,20 @@ def escape(
     with ``-l``.  Compile errors do not raise: they are in ``report.errors``,
     at the user's lines.  Problems with the input or the toolchain raise
     :class:`golab.GolabError` subclasses with a message that says what to do.
+    ``go="1.21"`` compiles with another Go version from golab's cache
+    (:mod:`golab.versions`; ``python -m golab toolchains add 1.21`` fetches it).
     """
     if level not in (1, 2):
         raise ValueError("level must be 1 (-m) or 2 (-m=2)")
+    if go is not None:
+        from .versions import language_version, toolchain_for
+
+        toolchain = toolchain_for(go)
     toolchain = toolchain or find_go()
     snippet = load(source_or_path, name=name)
     flags = ["-m=2" if level == 2 else "-m"] + ([] if inline else ["-l"])
+    if go is not None:
+        flags.append(f"-lang={language_version(toolchain)}")  # an older compiler rejects go1.27
     key = hashlib.sha256(
         repr((toolchain.goroot, toolchain.version, flags, snippet.lang, sorted(snippet.files.items()))).encode()
     ).hexdigest()

@@ -74,6 +74,7 @@ class GolabMagics(Magics):
     @argument("--no-inlining", action="store_true", help="hide can-inline / inlining-call notes")
     @argument("--annotations", action="store_true", help="show the // want and // guide comments")
     @argument("--timeout", type=float, default=None, help="compile time limit in seconds")
+    @argument("--go", default=None, help="another Go version, e.g. 1.21 (python -m golab toolchains add 1.21)")
     @cell_magic
     def go_escape(self, line, cell):
         """Show what the compiler decides for the cell: stack or heap, and why."""
@@ -81,7 +82,7 @@ class GolabMagics(Magics):
 
         try:
             args = _parse(self.go_escape, line)
-            report = escape(cell, level=args.m, inline=not args.l, name=args.name, timeout=args.timeout)
+            report = escape(cell, level=args.m, inline=not args.l, name=args.name, timeout=args.timeout, go=args.go)
         except (GolabError, _UsageError) as exc:
             return self._fail(exc, "escape analysis")
         if args.no_inlining or args.annotations:
