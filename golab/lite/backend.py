@@ -14,8 +14,9 @@ same compiler made the output.  Two runners execute the compiler:
   ``compiler.js`` through ``js``/``pyodide.ffi``; the compiler module is
   fetched once (then kept in the Cache API) and each call gets a fresh
   instance, synchronously, so ``golab.escape`` stays a plain function;
-- ``node``: Node's built-in WASI, one process per call (tests and
-  benchmarks, no browser needed).
+- ``node``: the same ``compiler.js`` (its WASI implementation and
+  in-memory file system) under Node, one process per call: tests and
+  benchmarks check golab lite's own glue without a browser.
 
 Programs, benchmarks, profiles and GC runs need ``go build`` and a process:
 :func:`needs_full_kernel` raises :class:`NeedsFullKernel`, whose message says
@@ -225,10 +226,9 @@ def run_compiler(args: Sequence[str], *, cwd: str | os.PathLike, timeout: float 
     cwd = Path(cwd)
     guest = _guest_args(args, cwd)
     if _assets.runner == "node":
-        folder = Path(_assets.location)
         script = resources.files("golab.lite").joinpath("node_compile.mjs")
         result = run(
-            ["node", "--no-warnings", "--liftoff-only", str(script), str(folder / "compile.wasm"), str(cwd), str(folder / "pkg"), *guest],
+            ["node", "--liftoff-only", str(script), _assets.location, str(cwd), *guest],
             cwd=cwd,
             timeout=timeout,
         )

@@ -1,28 +1,51 @@
-// Run the WebAssembly Go compiler (cmd/compile built for wasip1) once under
-// Node's built-in WASI, the way golab.lite.backend's "node" runner asks:
+// Run the WebAssembly Go compiler once under Node, through the same
+// compiler.js (its WASI implementation and in-memory file system) that the
+// browser runs, the way golab.lite.backend's "node" runner asks:
 //
-//   node --no-warnings --liftoff-only node_compile.mjs COMPILE_WASM WORKDIR PKGDIR ARG...
+//   node --liftoff-only node_compile.mjs ASSETS WORKDIR ARG...
 //
-// WORKDIR is mounted at /work (the compiler's working directory, PWD), PKGDIR
-// (the export data) at /pkg; ARG... are the compiler's arguments.  The
-// compiler targets linux/amd64 like the export data.  Its stdout and stderr
-// are this process's; the exit status is the compiler's.  Used by tests and
-// benchmarks to check the WebAssembly compiler without a browser.
-import { readFile } from "node:fs/promises";
-import { WASI } from "node:wasi";
+// ASSETS is a folder laid out like the site's static/golab/ (compile.wasm,
+// manifest.json, pkg/); the files of WORKDIR are mounted at /work (the
+// compiler's working folder); ARG... are the compiler's arguments.  What the
+// compiler prints goes to this process's stdout and stderr, the files it
+// writes into WORKDIR (except the object file), and its exit status is this
+// process's.  Tests and benchmarks use it to check golab lite without a browser.
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const [wasmPath, workDir, pkgDir, ...args] = process.argv.slice(2);
-if (!wasmPath || !workDir || !pkgDir) {
-  console.error("usage: node_compile.mjs COMPILE_WASM WORKDIR PKGDIR ARG...");
+const [assets, workDir, ...args] = process.argv.slice(2);
+if (!assets || !workDir) {
+  console.error("usage: node_compile.mjs ASSETS WORKDIR ARG...");
   process.exit(2);
 }
-const wasi = new WASI({
-  version: "preview1",
-  returnOnExit: true,
-  args: ["compile", ...args],
-  env: { GOOS: "linux", GOARCH: "amd64", PWD: "/work" },
-  preopens: { "/work": workDir, "/pkg": pkgDir },
+const here = dirname(fileURLToPath(import.meta.url));
+const golabCompiler = new Function(readFileSync(join(here, "compiler.js"), "utf8") + "\nreturn golabCompiler;")();
+const base = "file:" + assets.replace(/\/?$/, "/");
+const compiler = golabCompiler(base, {
+  background: false,
+  getSync(url, binary) {
+    const path = decodeURIComponent(new URL(url).pathname);
+    return binary ? new Uint8Array(readFileSync(path)) : readFileSync(path, "utf8");
+  },
 });
-const module = await WebAssembly.compile(await readFile(wasmPath));
-const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
-process.exitCode = wasi.start(instance);
+const files = {};
+(function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else files[relative(workDir, path)] = new Uint8Array(readFileSync(path));
+  }
+})(workDir);
+const r = compiler.compileSync(files, args);
+if (r.error) {
+  console.error("golab lite: the compiler could not run: " + r.error);
+  process.exit(125);
+}
+for (const [name, data] of Object.entries(r.written)) {
+  mkdirSync(dirname(join(workDir, name)), { recursive: true });
+  writeFileSync(join(workDir, name), data);
+}
+process.stdout.write(r.stdout);
+process.stderr.write(r.stderr);
+process.exitCode = r.exitCode;
