@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         cli_measure = None
     if cli_measure is not None:
         cli_measure.register(sub)
+    from .lite import cli as lite_cli  # python -m golab lite build OUT (README: golab lite)
+
+    lite_cli.register(sub)
     return parser
 
 

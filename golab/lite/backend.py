@@ -98,23 +98,41 @@ def _site_base() -> str:
 
 
 def _browser_module():
-    """The compiler.js module, imported once into the worker."""
+    """The compiler.js object, made once in the kernel's worker."""
     global _js_module
     if _js_module is None:
         from pyodide.code import run_js
 
-        base = _site_base()
-        # import() returns a promise; run_sync waits where JSPI exists, else the
-        # module is loaded with a synchronous request (Web Workers allow that).
-        _js_module = run_js(f"globalThis.__golabCompiler ?? null")
-        if _js_module is None:
+        if not run_js("globalThis.__golabCompiler !== undefined"):
             source = resources.files("golab.lite").joinpath("compiler.js").read_text()
-            run_js(source + f"\nglobalThis.__golabCompiler = golabCompiler({json.dumps(base)});")
-            _js_module = run_js("globalThis.__golabCompiler")
+            options = json.dumps({"background": _can_wait()})
+            run_js(source + f"\nglobalThis.__golabCompiler = golabCompiler({json.dumps(_site_base())}, {options});")
+        _js_module = run_js("globalThis.__golabCompiler")
     return _js_module
 
 
 _js_module = None
+last_run: dict = {}  # the last browser compile: ms (in JavaScript), loadMs, from (cache/network/sync)
+
+
+def _can_wait() -> bool:
+    """Can Python wait for a JavaScript promise here (JSPI, Pyodide's run_sync)?"""
+    try:
+        from pyodide.ffi import can_run_sync
+
+        return bool(can_run_sync())
+    except ImportError:
+        return False
+
+
+def _ensure_loaded(compiler) -> None:
+    """Wait for the compiler module's asynchronous load where that is possible
+    (else compileSync loads it synchronously on first use)."""
+    if compiler.isLoaded() or not _can_wait():
+        return
+    from pyodide.ffi import run_sync
+
+    run_sync(compiler.load())
 
 
 def configure_browser() -> Toolchain:
@@ -241,6 +259,7 @@ def _run_in_browser(args: Sequence[str], guest: list[str], cwd: Path) -> RunResu
     from pyodide.ffi import to_js
 
     compiler = _browser_module()
+    _ensure_loaded(compiler)
     files = {}
     for path in cwd.rglob("*"):
         if path.is_file():
@@ -249,6 +268,8 @@ def _run_in_browser(args: Sequence[str], guest: list[str], cwd: Path) -> RunResu
     with _assets.lock:
         reply = compiler.compileSync(to_js(files, dict_converter=lambda pairs: __import__("js").Object.fromEntries(pairs)), to_js(guest))
     out = reply.to_py()
+    last_run.clear()
+    last_run.update({k: out.get(k) for k in ("ms", "loadMs", "from")})
     for name, data in (out.get("written") or {}).items():
         target = cwd / name
         target.parent.mkdir(parents=True, exist_ok=True)

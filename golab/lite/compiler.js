@@ -9,10 +9,11 @@
 //
 // The compiler module (compile.wasm) is fetched once per page: from the Cache
 // API when an earlier visit stored it there, else from the site (and then
-// stored).  A worker may block, so the first call fetches what it needs with
-// synchronous requests and compiles the module synchronously (Chromium only
-// refuses that on the main thread); a background load started at once
-// usually has the module ready before the first call.  Each call runs a fresh
+// stored), compiled while it streams in: Python waits for load() with
+// Pyodide's run_sync where the browser has JavaScript promise integration
+// (JSPI).  Elsewhere a worker may block, so the first call fetches it with a
+// synchronous request and compiles it synchronously (Chromium only refuses
+// that on the main thread), and stores it for the next visit.  Each call runs a fresh
 // instance (a wasip1 program runs _start once) with GOOS=linux GOARCH=amd64,
 // the target of the export data, and PWD=/work.  The WASI preview1 calls
 // the Go runtime makes are implemented here on plain objects: a directory is
@@ -21,7 +22,7 @@
 //
 // options.getSync(url, binary) replaces the synchronous request (Node has no
 // XMLHttpRequest: golab's node runner reads files instead), and
-// options.background = false skips the background load.
+// options.background = true starts loading the compiler at once.
 function golabCompiler(base, options = {}) {
   const CACHE = "golab-lite-compiler";
   const state = { module: null, loading: null, manifest: null, manifestText: null, pkgs: new Map(), loadMs: 0 };
@@ -50,8 +51,14 @@ function golabCompiler(base, options = {}) {
     return base + "compile.wasm?v=" + encodeURIComponent(state.manifest.compiler_sha256 || state.manifest.goversion);
   }
 
-  // Background load: the Cache API first (a second visit downloads nothing), then the network.
-  async function load() {
+  // The asynchronous load: the Cache API first (a second visit downloads
+  // nothing), then the network; streaming compilation.  One load per page.
+  function load() {
+    if (!state.loading) state.loading = loadAsync();
+    return state.loading;
+  }
+
+  async function loadAsync() {
     const t0 = performance.now();
     const url = wasmUrl();
     let response = null;
@@ -59,20 +66,27 @@ function golabCompiler(base, options = {}) {
     try {
       cache = await caches.open(CACHE);
       response = await cache.match(url);
+      if (response) state.cached = true;
     } catch (e) { cache = null; }
     if (!response) {
       response = await fetch(url);
       if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
       if (cache) {
         try {
-          for (const old of await cache.keys()) if (old.url !== new URL(url, self.location.href).href) await cache.delete(old);
+          const absolute = new URL(url, self.location.href).href;
+          for (const old of await cache.keys()) if (old.url !== absolute) await cache.delete(old);
           await cache.put(url, response.clone());
         } catch (e) { /* a full or refused cache only costs a download next time */ }
       }
     }
-    const module = await WebAssembly.compile(await response.arrayBuffer());
-    if (!state.module) { state.module = module; state.loadMs = performance.now() - t0; state.from = "async"; }
-    return state.module;
+    let module;
+    try {
+      module = await WebAssembly.compileStreaming(response.clone());
+    } catch (e) {  // a server that does not say application/wasm
+      module = await WebAssembly.compile(await response.arrayBuffer());
+    }
+    if (!state.module) { state.module = module; state.loadMs = performance.now() - t0; state.from = state.cached ? "cache" : "network"; }
+    return true;
   }
 
   function moduleSync() {
@@ -477,8 +491,12 @@ function golabCompiler(base, options = {}) {
     }
   }
 
-  // start fetching and compiling the compiler now, in the background
-  state.loading = options.background === false ? null : load().catch((e) => { state.loadError = String(e); });
+  // options.background: start loading the compiler now (where the caller can
+  // later wait for it: Pyodide's run_sync).  Without it, the first compile
+  // loads it synchronously, once.
+  if (options.background) load().catch((e) => { state.loadError = String(e); });
 
-  return { base, manifestText, compileSync, load, state };
+  function isLoaded() { return state.module !== null; }
+
+  return { base, manifestText, compileSync, load, isLoaded, state };
 }
