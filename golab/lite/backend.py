@@ -138,6 +138,9 @@ def _ensure_loaded(compiler) -> None:
 def configure_browser() -> Toolchain:
     """Use the site's compiler from this Pyodide kernel."""
     global _assets
+    from .kernel import install
+
+    install()  # NeedsFullKernel shows as a box, and Run All goes on
     compiler = _browser_module()
     manifest = json.loads(str(compiler.manifestText()))
     _assets = _Assets("browser", str(compiler.base), manifest)
