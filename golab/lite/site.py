@@ -49,6 +49,9 @@ KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 PRELOAD = ["golab"]  # loaded with Pyodide, before the first cell: golab and its dependencies
 COMPRESS = (".wasm", ".js", ".mjs", ".json", ".a", ".css", ".html", ".svg", ".ipynb", ".map")
 GZIP_MIN = 4096
+# JupyterLab settings: lessons are short, so every cell stays rendered (no
+# windowing): widgets keep their views when scrolled away.
+SETTINGS = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
 
 
 @dataclasses.dataclass
@@ -75,7 +78,8 @@ def _kernelspec_for_lite(nb: dict) -> dict:
 
 def _lite_config(out_name: str) -> dict:
     return {
-        "LiteBuildConfig": {"contents": ["files"], "no_sourcemaps": True, "apps": ["lab"]},
+        "LiteBuildConfig": {"contents": ["files"], "no_sourcemaps": True, "apps": ["lab"],
+                            "settings_overrides": ["overrides.json"]},
         "PyodideLockAddon": {"enabled": False},
     }
 
@@ -137,6 +141,7 @@ def build_site(
             shutil.copytree(examples, files / "go_examples", ignore=shutil.ignore_patterns("*_test.go.orig", "__pycache__"))
         (lite / "jupyter_lite_config.json").write_text(json.dumps(_lite_config(out.name), indent=1))
         (lite / "jupyter-lite.json").write_text(json.dumps(_jupyter_lite_json(), indent=1))
+        (lite / "overrides.json").write_text(json.dumps(SETTINGS, indent=1))
 
         log("jupyter lite build")
         proc = subprocess.run(
