@@ -138,14 +138,17 @@ def test_escape_explorer_widget_draws(lesson_run):
 def test_running_a_program_says_it_needs_a_full_kernel_and_the_lesson_goes_on(lesson_run):
     from golab.lite import DEFAULT_BINDER_URL
 
-    runs = [i for i, c in enumerate(lesson_run["cells"]) if c["source"].startswith(("%%go_run", "%%go_bench"))]
-    assert runs, "lesson 02 has no cell that runs a program"
-    text = _text(lesson_run["cells"][runs[0]])
-    assert "needs a full kernel" in text and DEFAULT_BINDER_URL in text
-    assert text.count("needs a full kernel") == 1
-    after = lesson_run["cells"][runs[0] + 1]
-    if "_golab" in after["source"]:
-        assert "(needs a full kernel)" in _text(after) or "needs a full kernel" in _text(after)
+    probe = lesson_run["full_kernel_probe"]  # golab.run in a cell of its own, after the lesson
+    assert probe["status"] == "ok" and probe["errors"] == [], probe
+    assert len(probe["html"]) == 1 and "golab-needs-full-kernel" in probe["html"][0]
+    assert "needs a full kernel" in probe["html"][0] and f'href="{DEFAULT_BINDER_URL}"' in probe["html"][0]
+    assert "not reached" not in probe["text"]
+    assert probe["after_status"] == "ok" and "after: (needs a full kernel)" in probe["after_text"]
+    # and the lesson's own cells that run programs, if it has any
+    for i, cell in enumerate(lesson_run["cells"]):
+        if cell["source"].startswith(("%%go_run", "%%go_bench")):
+            text = _text(cell)
+            assert text.count("needs a full kernel") == 1 and DEFAULT_BINDER_URL in text, (i, text[:500])
 
 
 def test_first_analysis_finds_what_the_native_compiler_finds(lesson_run, toolchain):

@@ -259,6 +259,7 @@ def run_compiler(args: Sequence[str], *, cwd: str | os.PathLike, timeout: float 
 
 
 def _run_in_browser(args: Sequence[str], guest: list[str], cwd: Path) -> RunResult:
+    from js import Object  # Pyodide only
     from pyodide.ffi import to_js
 
     compiler = _browser_module()
@@ -269,7 +270,7 @@ def _run_in_browser(args: Sequence[str], guest: list[str], cwd: Path) -> RunResu
             files[path.relative_to(cwd).as_posix()] = path.read_bytes()
     start = time.monotonic()
     with _assets.lock:
-        reply = compiler.compileSync(to_js(files, dict_converter=lambda pairs: __import__("js").Object.fromEntries(pairs)), to_js(guest))
+        reply = compiler.compileSync(to_js(files, dict_converter=Object.fromEntries), to_js(guest))
     out = reply.to_py()
     last_run.clear()
     last_run.update({k: out.get(k) for k in ("ms", "loadMs", "from")})

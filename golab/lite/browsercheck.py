@@ -238,6 +238,17 @@ def check(site: Path, lesson: str = "02", edits: int = 10, timeout: float = 300,
             result["page"] = page.evaluate(PAGE_JS)
             if screenshot:
                 page.screenshot(path=str(screenshot), full_page=False)
+            # a program run, whatever the lesson has: one box, no traceback, and the next cell goes on
+            probe = _execute(page, "import golab\nran = golab.run('package main\\n\\nfunc main() { println(1) }\\n')\nprint('not reached')")
+            after = _execute(page, "print('after:', ran.stdout)")
+            result["full_kernel_probe"] = {
+                "status": probe["status"],
+                "text": probe["text"],
+                "html": [c.get("data", {}).get("text/html", "") for kind, c in probe["out"] if kind == "display_data"],
+                "errors": [c for kind, c in probe["out"] if kind == "error"],
+                "after_status": after["status"],
+                "after_text": after["text"],
+            }
             sent = dict(server.sent)
             result["first_visit_bytes"] = sent
             parts: dict[str, int] = {}

@@ -43,7 +43,7 @@ from ..toolchain import find_go, workdir
 from . import DEFAULT_BINDER_URL
 from .compiler import STD_PACKAGES, LiteBuildError, cache_dir, write_assets
 from .lessons import imports_of, lesson_snippets, lite_lessons
-from .wheels import build_golab_wheel, fetch_pyodide, fetch_wheels, shim_wheels, source_root, write_lock
+from .wheels import build_golab_wheel, check_labextensions, fetch_pyodide, fetch_wheels, shim_wheels, source_root, write_lock
 
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 PRELOAD = ["golab"]  # loaded with Pyodide, before the first cell: golab and its dependencies
@@ -118,6 +118,7 @@ def build_site(
         if not (out / "jupyter-lite.json").is_file():
             raise LiteBuildError(f"{out} is not empty and is not a golab lite site: choose an empty or new folder")
         shutil.rmtree(out)
+    check_labextensions()
     toolchain = find_go()
     cache = cache_dir(toolchain)
     lessons = lite_lessons(notebooks)

@@ -118,6 +118,27 @@ def fetch_wheels(cache: Path) -> list[Path]:
     return [have[w] for w in wanted]
 
 
+def check_labextensions() -> None:
+    """The widget labextension the site takes from this Python environment
+    must be the version of the jupyterlab-widgets wheel the kernel gets."""
+    import importlib.metadata
+
+    pinned = next(
+        line.split()[0].split("==")[1]
+        for line in requirements_file().read_text().splitlines()
+        if line.startswith("jupyterlab-widgets==")
+    )
+    try:
+        installed = importlib.metadata.version("jupyterlab_widgets")
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    if installed != pinned:
+        raise LiteBuildError(
+            f"the site's widget frontend comes from this environment's jupyterlab_widgets ({installed or 'not installed'}), "
+            f"but the kernel gets jupyterlab-widgets {pinned}: pip install jupyterlab_widgets=={pinned}"
+        )
+
+
 def shim_wheels() -> list[Path]:
     import jupyterlite_pyodide_kernel  # noqa: F401  (pyodide_version() said how to install it)
 
