@@ -47,6 +47,18 @@ from ..toolchain import GolabError, GoNotFound, RunResult, Toolchain, run
 from . import DEFAULT_BINDER_URL
 
 WORK = "/work"  # the compiler's working folder in its file system
+# a first compile, in the background once the compiler has loaded: V8 compiles
+# the functions a compile needs on first use (about a second)
+WARMUP = {
+    "files": {
+        "importcfg": "packagefile fmt=/pkg/fmt.a\n",
+        "warmup.go": 'package main\n\nimport "fmt"\n\ntype T struct{ a, b int }\n\n'
+        "func f(n int) *T {\n\tt := T{n, n}\n\treturn &t\n}\n\n"
+        "func main() {\n\ts := make([]int, 8)\n\tfmt.Println(f(len(s)), s)\n}\n",
+    },
+    "argv": ["-p", "main", "-lang=go1.27", "-importcfg", "importcfg", "-o", "out.o",
+             "-json=0,file:///work/diag", "-m=2", "warmup.go"],
+}
 PKG = "/pkg"  # the export data
 
 
@@ -105,7 +117,7 @@ def _browser_module():
 
         if not run_js("globalThis.__golabCompiler !== undefined"):
             source = resources.files("golab.lite").joinpath("compiler.js").read_text()
-            options = json.dumps({"background": _can_wait()})
+            options = json.dumps({"background": _can_wait(), "warmup": WARMUP})
             run_js(source + f"\nglobalThis.__golabCompiler = golabCompiler({json.dumps(_site_base())}, {options});")
         _js_module = run_js("globalThis.__golabCompiler")
     return _js_module
@@ -145,6 +157,14 @@ def configure_browser() -> Toolchain:
     manifest = json.loads(str(compiler.manifestText()))
     _assets = _Assets("browser", str(compiler.base), manifest)
     return toolchain()
+
+
+def prefetch() -> None:
+    """In the browser: start loading the compiler in the background (and warm
+    it up on a small snippet), so the first analysis need not wait for it.
+    Called when the kernel starts (the site's IPython startup file)."""
+    if in_browser() and _assets is None:
+        configure_browser()
 
 
 def toolchain() -> Toolchain:

@@ -478,6 +478,7 @@ function golabCompiler(base, options = {}) {
 
   function compileSync(files, argv) {
     const t0 = performance.now();
+    state.used = true;
     if (files && typeof files.toJs === "function") files = files.toJs({ dict_converter: Object.fromEntries });
     if (argv && typeof argv.toJs === "function") argv = argv.toJs();
     try {
@@ -494,7 +495,20 @@ function golabCompiler(base, options = {}) {
   // options.background: start loading the compiler now (where the caller can
   // later wait for it: Pyodide's run_sync).  Without it, the first compile
   // loads it synchronously, once.
-  if (options.background) load().catch((e) => { state.loadError = String(e); });
+  // options.warmup ({files, argv}): once loaded, compile it once in the
+  // background, while the learner reads.
+  if (options.background) {
+    load().then(() => new Promise((r) => setTimeout(r, 0))).then(() => {
+      if (options.warmup && !state.used) {
+        const t0 = performance.now();
+        const files = {};
+        for (const [k, v] of Object.entries(options.warmup.files)) files[k] = enc.encode(v);
+        const r = compileSync(files, options.warmup.argv);
+        state.warmupMs = performance.now() - t0;
+        state.warmupExit = r.exitCode;
+      }
+    }).catch((e) => { state.loadError = String(e); });
+  }
 
   function isLoaded() { return state.module !== null; }
 

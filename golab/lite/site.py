@@ -84,7 +84,10 @@ def _lite_config(out_name: str) -> dict:
     }
 
 
-def _jupyter_lite_json() -> dict:
+def _jupyter_lite_json(python_version: str) -> dict:
+    # IPython in the kernel reads golab's startup file from the installed
+    # wheel (golab/lite/ipython/...): it starts loading the Go compiler
+    ipython_dir = f"/lib/python{python_version}/site-packages/golab/lite/ipython"
     return {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
@@ -93,7 +96,7 @@ def _jupyter_lite_json() -> dict:
             "litePluginSettings": {
                 KERNEL_PLUGIN: {
                     "disablePyPIFallback": True,
-                    "loadPyodideOptions": {"packages": PRELOAD},
+                    "loadPyodideOptions": {"packages": PRELOAD, "env": {"IPYTHONDIR": ipython_dir}},
                 }
             },
         },
@@ -141,7 +144,7 @@ def build_site(
         if examples.is_dir():
             shutil.copytree(examples, files / "go_examples", ignore=shutil.ignore_patterns("*_test.go.orig", "__pycache__"))
         (lite / "jupyter_lite_config.json").write_text(json.dumps(_lite_config(out.name), indent=1))
-        (lite / "jupyter-lite.json").write_text(json.dumps(_jupyter_lite_json(), indent=1))
+        (lite / "jupyter-lite.json").write_text(json.dumps(_jupyter_lite_json(".".join(info["python"].split(".")[:2])), indent=1))
         (lite / "overrides.json").write_text(json.dumps(SETTINGS, indent=1))
 
         log("jupyter lite build")

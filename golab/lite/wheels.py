@@ -171,8 +171,9 @@ def build_golab_wheel(dest: Path) -> Path:
     if len(wheels) != 1:
         raise LiteBuildError(f"building golab's wheel left {len(wheels)} wheels in {dest}")
     with zipfile.ZipFile(wheels[0]) as z:
-        if "golab/lite/compiler.js" not in z.namelist():
-            raise LiteBuildError("golab's wheel lacks golab/lite/compiler.js (package data in pyproject.toml)")
+        for needed in ("golab/lite/compiler.js", "golab/lite/ipython/profile_default/startup/00-golab-lite.py"):
+            if needed not in z.namelist():
+                raise LiteBuildError(f"golab's wheel lacks {needed} (package data in pyproject.toml)")
     return wheels[0]
 
 
