@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_measure.register(sub)
     cli_versions.register(sub)
+    from .lite import cli as lite_cli  # python -m golab lite build OUT (README: golab lite)
+
+    lite_cli.register(sub)
     return parser
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .snippet import Position, Snippet, SnippetError, go_lines
-from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, scratch_dir, user_temp_root, workdir
+from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_compiler, run_go, scratch_dir, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
@@ -92,6 +92,10 @@ def _import_key(toolchain: Toolchain, imports: Sequence[str]) -> tuple:
 
 def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | None = None) -> str:
     """Text of an importcfg for these standard-library imports (and their deps)."""
+    if toolchain.backend == "wasm":  # golab lite: the export data shipped with the site
+        from .lite.backend import importcfg as lite_importcfg
+
+        return lite_importcfg(imports)
     key = _import_key(toolchain, imports)
     with _cfg_lock:
         cached = _cfg_cache.get(key)
@@ -253,7 +257,7 @@ def compile_snippet(
                 *flags,
                 *snippet.go_files(),
             ]
-            result = run(args, cwd=tmp, env=toolchain.env(), timeout=timeout)
+            result = run_compiler(toolchain, args, cwd=tmp, timeout=timeout)
             diagnostics = _read_diagnostics(jsondir)
         if result.timed_out:
             raise GoTimeout(

@@ -423,6 +423,10 @@ def stack_growth(
     if not isinstance(frame_bytes, int) or not 1 <= frame_bytes <= 1 << 20:
         raise FramesError("frame_bytes must be an integer between 1 and 1048576.")
     toolchain = toolchain or find_go()
+    if toolchain.backend == "wasm":  # golab lite has the compiler only: say so (once, with the way out)
+        from .lite.backend import needs_full_kernel
+
+        needs_full_kernel(["run"])
     timeout = default_timeout() if timeout is None else timeout
     text = _growth_source(source, frame_bytes)
     snippet = load(text, name="stackgrowth.go")

@@ -87,6 +87,7 @@ class Toolchain:
     goos: str
     goarch: str
     gocache: str
+    backend: str = "native"  # "wasm": golab lite's WebAssembly compiler (golab/lite/backend.py)
 
     @property
     def tool_dir(self) -> str:
@@ -199,6 +200,10 @@ def find_go(refresh: bool = False) -> Toolchain:
     Cached per executable; ``refresh=True`` looks again (after the user
     changed GOLAB_GO, say).
     """
+    if sys.platform == "emscripten":  # Pyodide (golab lite): the compiler as WebAssembly
+        from .lite.backend import toolchain as lite_toolchain
+
+        return lite_toolchain()
     if refresh:
         _wheel_go.cache_clear()
     go, goroot, source = _candidate()
@@ -545,7 +550,29 @@ def run_go(
     **kwargs,
 ) -> RunResult:
     """Run ``go ARGS`` offline (see :func:`run` for the keyword arguments)."""
+    if toolchain.backend == "wasm":  # golab lite has the compiler only: say so once, with the way out
+        from .lite.backend import needs_full_kernel
+
+        needs_full_kernel(args)
     return run([toolchain.go, *args], cwd=cwd, env=toolchain.env(extra_env), **kwargs)
+
+
+def run_compiler(
+    toolchain: Toolchain,
+    args: Sequence[str],
+    *,
+    cwd: str | os.PathLike,
+    timeout: float | None = None,
+) -> RunResult:
+    """Run the compiler (``args[0]`` is ``toolchain.compile``) in ``cwd``: a
+    native subprocess, or golab lite's WebAssembly compiler (in Pyodide, or
+    under Node for tests) when ``toolchain.backend`` is ``"wasm"``; the
+    result is the same either way."""
+    if toolchain.backend == "wasm":
+        from .lite.backend import run_compiler as run_wasm_compiler
+
+        return run_wasm_compiler(args, cwd=cwd, timeout=timeout)
+    return run(args, cwd=cwd, env=toolchain.env(), timeout=timeout)
 
 
 def smoke_test(toolchain: Toolchain, timeout: float | None = None) -> RunResult:

@@ -1,0 +1,169 @@
+"""What golab lite adds to the Pyodide kernel: the lesson goes on.
+
+What it does: in golab lite, a cell that calls ``golab.run``,
+``golab.bench``, ``golab.stack_growth`` and the like raises
+:class:`~golab.lite.backend.NeedsFullKernel` (they need ``go build`` and a
+process; the browser has only the compiler), and ``%%go_run`` shows that
+error as a box.  :func:`install` registers an IPython exception handler and
+a post-cell hook so that:
+
+- the cell shows one box (the message, with a link to a full kernel) and no
+  traceback, and counts as done, not failed: "Run All" goes on;
+- the names that cell was assigning, and ``_golab`` after a magic, are bound
+  to a :class:`FullKernelOnly` placeholder, so a later cell that prints a
+  field of the result prints "(needs a full kernel)" instead of failing;
+- a later cell that still fails because it used such a placeholder shows a
+  one-line box too.  Any other exception shows its usual traceback.
+
+What it reads: the running IPython shell, the failing cell's source (from
+the traceback's frame).  What it returns: nothing; it displays HTML.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import linecache
+import re
+
+_installed = False
+PLACEHOLDER_TEXT = "(needs a full kernel)"
+
+
+class FullKernelOnly:
+    """Stands in for a result that only a full kernel can compute: every
+    attribute, item and call gives the placeholder again; it prints as
+    "(needs a full kernel)"."""
+
+    def __getattr__(self, name: str):
+        if name.startswith(("__", "_repr_", "_ipython", "_ipy", "_fields")):
+            raise AttributeError(name)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return PLACEHOLDER_TEXT
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return PLACEHOLDER_TEXT
+
+
+def notice_html(message: str) -> str:
+    from ..render_widgets import box
+
+    text = html.escape(message)
+    text = re.sub(r"(https?://[^\s<]+?)([.,)]?(?:\s|$))", r'<a href="\1" target="_blank" rel="noopener">\1</a>\2', text)
+    return box("warn", f"<b>Needs a full kernel.</b> {text}", cls="golab-notice golab-needs-full-kernel")
+
+
+class NeedsFullKernelNotice:
+    """The box (HTML) and its plain text."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"[golab lite] {self.message}"
+
+    def _repr_html_(self) -> str:
+        return notice_html(self.message)
+
+
+def _cell_targets(tb) -> set[str]:
+    """Names the failing cell assigns at its top level."""
+    names: set[str] = set()
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "<module>":
+            source = "".join(linecache.getlines(code.co_filename))
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return names
+            for node in tree.body:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+                for target in targets:
+                    for leaf in ast.walk(target):
+                        if isinstance(leaf, ast.Name):
+                            names.add(leaf.id)
+            return names
+        tb = tb.tb_next
+    return names
+
+
+def _uses_placeholder(tb) -> bool:
+    """Did the failing code touch a placeholder?  (For the cell itself: the
+    names it uses; its frame's namespace is the whole user namespace.)"""
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "<module>":
+            values = [frame.f_globals.get(n) for n in frame.f_code.co_names]
+        else:
+            values = list(frame.f_locals.values())
+        if any(isinstance(v, FullKernelOnly) for v in values):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _handler(shell, etype, value, tb, tb_offset=None):
+    from IPython.display import display
+
+    from .backend import NeedsFullKernel, binder_url
+
+    if isinstance(value, NeedsFullKernel):
+        for name in _cell_targets(tb):
+            shell.user_ns[name] = FullKernelOnly()
+        shell.user_ns["_golab"] = FullKernelOnly()
+        display(NeedsFullKernelNotice(str(value)))
+        return []
+    if _uses_placeholder(tb):
+        display(NeedsFullKernelNotice(f"This cell uses a result only a full kernel has ({binder_url()})."))
+        return []
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # anything else: as usual
+    return []
+
+
+def _after_cell(result=None) -> None:
+    """A magic showed NeedsFullKernel as a Notice: make ``_golab`` a placeholder."""
+    from IPython import get_ipython
+
+    from .backend import NeedsFullKernel
+
+    shell = get_ipython()
+    last = shell.user_ns.get("_golab") if shell else None
+    if last is not None and isinstance(getattr(last, "error", None), NeedsFullKernel):
+        shell.user_ns["_golab"] = FullKernelOnly()
+
+
+def install() -> None:
+    """Set this up in the running IPython kernel (once; no-op outside IPython)."""
+    global _installed
+    if _installed:
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    shell.set_custom_exc((Exception,), _handler)
+    shell.events.register("post_run_cell", _after_cell)
+    _installed = True

@@ -1,0 +1,165 @@
+"""golab lite in a real browser, offline: lesson 02 top to bottom in the
+Pyodide kernel of a built site, served on loopback inside a network
+namespace (``unshare -n``), driven in Chromium by
+:mod:`golab.lite.browsercheck`.
+
+The site is built once per session (``python -m golab lite build``; needs
+npm and PyPI the first time, then its caches), or taken from
+``GOLAB_LITE_SITE`` (CI builds it before the network is cut:
+tools/build_lite_for_ci.sh).  Select with ``pytest -m lite``.
+
+Checked: every cell ran and none failed; each escape view the lesson shows is
+the one the native kernel saved in the notebook (same badges, flows,
+annotated source: the same compiler made it); the escape explorer widget
+drew; the cell that runs a program says once that it needs a full kernel,
+with the link, and the lesson went on; the first analysis finds what the
+native compiler finds; a second visit does not download the compiler again;
+no request left the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import golab
+from conftest import ROOT
+
+pytestmark = [pytest.mark.lite, pytest.mark.browser]
+
+CHROMIUM = os.environ.get("GOLAB_CHROMIUM", "/usr/bin/chromium")
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"the lite browser test needs Chromium at {CHROMIUM} (Debian: apt-get install chromium)", allow_module_level=True)
+pytest.importorskip("playwright", reason="the lite browser test needs playwright (pip install -e '.[test]')")
+pytest.importorskip("jupyterlite_core", reason='building golab lite needs pip install -e ".[lite]"')
+
+
+@pytest.fixture(scope="session")
+def lite_site(tmp_path_factory) -> Path:
+    prebuilt = os.environ.get("GOLAB_LITE_SITE")
+    if prebuilt:
+        site = Path(prebuilt)
+        assert (site / "jupyter-lite.json").is_file(), f"GOLAB_LITE_SITE={prebuilt} is not a built golab lite site"
+        return site
+    from golab.lite.site import build_site
+
+    site = tmp_path_factory.mktemp("lite") / "site"
+    build_site(site, log=lambda *a: None)
+    return site
+
+
+@pytest.fixture(scope="session")
+def lesson_run(lite_site, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("lite-check") / "check.json"
+    shot = ROOT / "artifacts" / "screenshots" / "lite_02.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "golab.lite.browsercheck", str(lite_site), "--json", str(out), "--edits", "3",
+         "--screenshot", str(shot)],
+        capture_output=True, text=True, timeout=1500,
+    )
+    assert proc.returncode == 0 and out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def _sanitize(text: str) -> str:
+    """nbval's sanitize rules (timings and temp paths), as the lessons' saved outputs use them."""
+    rules = re.findall(r"^regex: (.*)\nreplace: (.*)$", (ROOT / "notebooks" / "sanitize.cfg").read_text(), re.M)
+    for pattern, replacement in rules:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _html(cell: dict) -> list[str]:
+    found = []
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if html:
+            found.append(_sanitize("".join(html) if isinstance(html, list) else html))
+    return found
+
+
+def _text(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append("".join(out.get("text", "")) if "text" in out else "")
+        plain = out.get("data", {}).get("text/plain")
+        parts.append("".join(plain) if isinstance(plain, list) else plain or "")
+    return "\n".join(parts)
+
+
+def test_nothing_left_the_machine(lesson_run):
+    assert lesson_run["offline"], "the check did not run in a network namespace with only loopback"
+    assert lesson_run["nonlocal_requests"] == []
+    assert lesson_run["failed_requests"] == []
+
+
+def test_lesson_02_runs_top_to_bottom(lesson_run):
+    state = lesson_run["run_all_state"]
+    assert state["done"] == state["code"] > 10, state
+    failed = [(i, c["source"][:80], o.get("ename"), o.get("evalue", "")[:300])
+              for i, c in enumerate(lesson_run["cells"]) for o in c["outputs"] if o["output_type"] == "error"]
+    assert failed == []
+    assert "Traceback" not in "\n".join(_text(c) for c in lesson_run["cells"])
+
+
+def test_escape_views_are_the_native_kernels(lesson_run, lite_site):
+    """The annotated views (badges, flows, source) equal the outputs the
+    native kernel saved in the lesson, cell by cell."""
+    saved = json.loads((lite_site / "files" / "notebooks" / lesson_run["lesson"]).read_text())
+    saved_cells = [c for c in saved["cells"] if c["cell_type"] == "code"]
+    assert len(saved_cells) == len(lesson_run["cells"])
+    compared = 0
+    for i, (native, lite) in enumerate(zip(saved_cells, lesson_run["cells"])):
+        native_views = [h for h in _html(native) if "golab-escape" in h]
+        if not native_views or native.get("execution_count") is None:
+            continue
+        assert [h for h in _html(lite) if "golab-escape" in h] == native_views, f"cell {i}: {lite['source'][:80]!r}"
+        compared += 1
+    assert compared >= 3, "the lesson shows fewer escape views than expected"
+    lite_html = "\n".join(h for c in lesson_run["cells"] for h in _html(c))
+    assert "golab-badge golab-moved-to-heap" in lite_html and "golab-flow" in lite_html
+
+
+def test_escape_explorer_widget_draws(lesson_run):
+    cells = [c for c in lesson_run["cells"] if "escape_explorer(" in c["source"]]
+    assert cells, "lesson 02 no longer opens the escape explorer"
+    mimes = {k for o in cells[0]["outputs"] for k in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" in mimes
+    assert lesson_run["page"]["widgets"] > 0 and lesson_run["page"]["widget_errors"] == 0
+
+
+def test_running_a_program_says_it_needs_a_full_kernel_and_the_lesson_goes_on(lesson_run):
+    from golab.lite import DEFAULT_BINDER_URL
+
+    probe = lesson_run["full_kernel_probe"]  # golab.run in a cell of its own, after the lesson
+    assert probe["status"] == "ok" and probe["errors"] == [], probe
+    assert len(probe["html"]) == 1 and "golab-needs-full-kernel" in probe["html"][0]
+    assert "needs a full kernel" in probe["html"][0] and f'href="{DEFAULT_BINDER_URL}"' in probe["html"][0]
+    assert "not reached" not in probe["text"]
+    assert probe["after_status"] == "ok" and "after: (needs a full kernel)" in probe["after_text"]
+    # and the lesson's own cells that run programs, if it has any
+    for i, cell in enumerate(lesson_run["cells"]):
+        if cell["source"].startswith(("%%go_run", "%%go_bench")):
+            text = _text(cell)
+            assert text.count("needs a full kernel") == 1 and DEFAULT_BINDER_URL in text, (i, text[:500])
+
+
+def test_first_analysis_finds_what_the_native_compiler_finds(lesson_run, toolchain):
+    from golab.lite.browsercheck import SNIPPET
+
+    native = golab.escape(SNIPPET % 0, level=2, toolchain=toolchain)
+    first = lesson_run["first_analysis"]
+    assert (first["decisions"], first["heap"]) == (len(native.decisions), sum(d.heap for d in native.decisions))
+
+
+def test_second_visit_does_not_download_the_compiler(lesson_run):
+    assert lesson_run["second_visit_compiler_bytes"] == 0
+    assert lesson_run["second_visit_analysis"]["from"] == "cache"
+    assert lesson_run["first_visit_bytes"].get("/static/golab/compile.wasm", 0) > 1_000_000  # the first did
