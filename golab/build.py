@@ -30,15 +30,12 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from .errors import CompilerFailed, CompilerOutOfMemory  # noqa: F401  (re-exported: older imports)
 from .snippet import Position, Snippet, SnippetError
-from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
+from .toolchain import GoTimeout, Toolchain, find_go, run, run_go, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
-
-
-class CompilerFailed(GolabError):
-    """The compiler stopped without saying what is wrong with the code."""
 
 
 def _failure_message(returncode: int, output: str) -> str:
@@ -243,7 +240,7 @@ def compile_snippet(
                 "-lang=go1.27",
                 "-importcfg", "importcfg",
                 "-o", "out.o",
-                *(["-json=0,file://" + str(jsondir)] if json_diagnostics else []),
+                *(["-json=0," + str(jsondir)] if json_diagnostics else []),  # a plain path: no URL syntax (# ? %)
                 *flags,
                 *snippet.go_files(),
             ]
