@@ -630,15 +630,18 @@ def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
                     return path
             except OSError:
                 pass
-        built_digest = _build_helper(toolchain, path, supervisor.SOURCE)
+        built_digest = _build_helper(toolchain, path, supervisor.SOURCE, cache_dir)
         _helper[path] = built_digest
         return path
 
 
-def _build_helper(toolchain: "Toolchain", path: str, source: str) -> str:
+def _build_helper(toolchain: "Toolchain", path: str, source: str, cache_dir: str) -> str:
     """Build the helper (trusted source, so without a helper) and install it
     atomically; returns its SHA-256."""
-    tmp = tempfile.mkdtemp(prefix=f"helper-{_OWNER}.", dir=user_temp_root())
+    try:
+        tmp = tempfile.mkdtemp(prefix=f"build-{_OWNER}.", dir=cache_dir)
+    except OSError as exc:
+        raise _disk_error(exc, cache_dir) from None
     try:
         Path(tmp, "go.mod").write_text("module golab.local/supervisor\n\ngo 1.22\n")
         Path(tmp, "main.go").write_text(source)
@@ -651,6 +654,9 @@ def _build_helper(toolchain: "Toolchain", path: str, source: str) -> str:
             )
         except subprocess.TimeoutExpired:
             raise GoTimeout("building golab's supervisor helper took more than 300 s; run it again.") from None
+        if proc.returncode != 0 and _NOSPACE.search(proc.stderr):
+            raise DiskFull(f"the disk holding {cache_dir} is full: golab could not build its supervisor helper there. "
+                           "Free some space and run it again.")
         if proc.returncode != 0:
             raise GoNotFound(
                 f"golab could not build its supervisor helper with {toolchain.go}: "
