@@ -747,7 +747,7 @@ def _measure_once(toolchain: Toolchain, v: _Variant, args: list[str], timeout: f
         r = binary.run_binary(toolchain, v.binary, args, folder=v.folder, timeout=timeout, cancel=cancel,
                               benchmark=True, on_stdout_line=stream.feed)
         stream.close()
-        if not (r.ok and lost_run(r.stdout, bt)):
+        if not (r.ok and lost_run("\n".join(stream.framed), bt)):
             break
         # Go's testing package can exit 0 while a benchmark's goroutine is
         # still panicking ("0  NaN ns/op", no trace): run it again to see it.
@@ -757,7 +757,7 @@ def _measure_once(toolchain: Toolchain, v: _Variant, args: list[str], timeout: f
         raise binary.benchmark_failure(r, v.snippet, timeout, v.folder, listed, hung=r.quit_sent)
     if not stream.passed:  # exit 0 without the testing package's PASS: os.Exit(0) in a benchmark
         raise binary.benchmark_failure(r, v.snippet, timeout, v.folder, listed)
-    lost = lost_run(r.stdout, bt)
+    lost = lost_run("\n".join(stream.framed), bt)
     if lost:
         raise BenchPanic(
             f"{lost} stopped before finishing ({LOST_PANIC_RETRIES + 1} runs in a row reported fewer "

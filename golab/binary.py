@@ -377,6 +377,7 @@ class BenchStream:
         self.current: str | None = None  # name line in force
         self._pending: tuple[str, object] | None = None
         self.samples: list = []
+        self.framed: list[str] = []  # the result lines trusted, as printed (a lost run's "0 NaN ns/op" too)
         self.ignored: list[str] = []
         self.started: list[str] = []  # benchmarks whose name line appeared
         self.skipped: dict[str, str] = {}  # name -> reason
@@ -384,10 +385,12 @@ class BenchStream:
 
     def _flush(self) -> None:
         if self._pending is not None:
-            _, sample = self._pending
-            self.samples.append(sample)
-            if self._on_sample is not None:
-                self._on_sample(sample)
+            raw, sample = self._pending
+            self.framed.append(raw)
+            if sample is not None:
+                self.samples.append(sample)
+                if self._on_sample is not None:
+                    self._on_sample(sample)
             self._pending = None
 
     def feed(self, line: str) -> None:
@@ -410,11 +413,13 @@ class BenchStream:
             return
         if text.startswith("    "):
             self._last_log = stripped.split(": ", 1)[-1]
-        sample = self._parse(text) if _RESULT.match(stripped) else None
-        if sample is None:
+        shaped = _RESULT.match(stripped)
+        if not shaped:
             return
-        if self.current is None or not (sample.name == self.current or sample.name.startswith(self.current + "/")
-                                        or self.current.startswith(sample.name + "/")):
+        sample = self._parse(text)
+        name = shaped.group("name")
+        if self.current is None or not (name == self.current or name.startswith(self.current + "/")
+                                        or self.current.startswith(name + "/")):
             self.ignored.append(stripped)
             return
         if self._pending is not None:

@@ -780,8 +780,9 @@ def run(
     Go, the compiler or the linker running out of memory raises
     :class:`CompilerOutOfMemory`; a full disk raises :class:`DiskFull`.
     """
-    timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
-    cap = default_max_output() if max_output is None else check_bytes(max_output, "max_output")
+    configured = default_timeout(), default_max_output(), default_max_memory()  # a bad GOLAB_* value stops here
+    timeout = configured[0] if timeout is None else check_seconds(timeout, "timeout")
+    cap = configured[1] if max_output is None else check_bytes(max_output, "max_output")
     tool = _is_toolchain_command(str(args[0]))
     if max_memory is None:
         max_memory = default_max_compiler_memory() if tool else default_max_memory()
