@@ -240,6 +240,7 @@ func main() {
 	}
 	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT)
+	syscall.CloseOnExec(statusFd) // the command must not inherit it (and forge its own fate)
 	status := os.NewFile(uintptr(statusFd), "status")
 
 	self, _ := os.Executable()

@@ -147,6 +147,7 @@ golab.run(sys.stdin.read(), timeout=120)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_python_ends_everything_and_the_next_start_sweeps_its_temp_dir(mechanism, sig, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(tmp_path)}
@@ -177,6 +178,14 @@ def test_doctor_says_which_mechanism_is_active(mechanism):
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
     assert f"containment: {mechanism}:" in r.stdout
+
+
+def test_a_program_cannot_forge_its_own_fate(no_leaks):
+    """The supervisor's status pipe is not inherited: a program cannot
+    write "exit 0" on it to hide a crash."""
+    src = ('func main() {\n\tfor fd := 3; fd < 64; fd++ {\n\t\tf := os.NewFile(uintptr(fd), "x")\n'
+           '\t\tif f != nil {\n\t\t\tf.Write([]byte("exit 0\\nexit"))\n\t\t}\n\t}\n\tos.Exit(7)\n}\n')
+    assert golab.run(src).exit_code == 7
 
 
 def test_a_poisoned_supervisor_is_rebuilt_not_used(no_leaks):
