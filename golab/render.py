@@ -118,6 +118,9 @@ def _flow_html(d: "Decision") -> str:
     )
 
 
+MAX_VIEW_LINES = 5000  # lines of one file drawn in an escape view; the rest is cut with a note
+
+
 def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: bool = True) -> str:
     """Annotated source: highlighted Go, badges per line, flow under the line."""
     out = [
@@ -138,9 +141,21 @@ def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: b
             out.append(f'<div style="font-weight:bold;margin-top:6px">{html.escape(file)}</div>')
         out.append('<div style="background:#f8f8f8;color:#222;padding:6px 8px;border-radius:4px;overflow-x:auto">')
         errors_by_line = {e.line: e for e in report.errors if e.file == file}
+        raw_lines = text.splitlines()  # once per file: the view stays linear in the input
+        by_line: dict[int, list] = {}
+        for d in report.decisions:
+            if d.file == file:
+                by_line.setdefault(d.line, []).append(d)
         for number, code in enumerate(highlight_lines(text), 1):
+            if number > MAX_VIEW_LINES:
+                out.append(
+                    f'<div class="golab-cut" style="color:#555;font-style:italic">[golab: {len(raw_lines) - MAX_VIEW_LINES} '
+                    f"more lines not shown: the view stops at {MAX_VIEW_LINES} lines; report.text() and "
+                    "report.decisions have every line]</div>"
+                )
+                break
             decisions = [
-                d for d in report.on_line(number, file) if show_inlining or d.kind not in ("can-inline", "cannot-inline", "inlining-call")
+                d for d in by_line.get(number, []) if show_inlining or d.kind not in ("can-inline", "cannot-inline", "inlining-call")
             ]
             badges = "".join(_decision_badge(d) for d in decisions)
             if number in errors_by_line:
@@ -149,7 +164,7 @@ def escape_html(report: "EscapeReport", show_inlining: bool = True, show_flow: b
                 '<span style="color:#999;display:inline-block;width:3em;text-align:right;margin-right:1em;'
                 f'user-select:none">{{}}</span>'
             )
-            width = len(text.splitlines()[number - 1].expandtabs(4)) if number <= len(text.splitlines()) else 0
+            width = len(raw_lines[number - 1].expandtabs(4)) if number <= len(raw_lines) else 0
             badge_width = sum(len(d.message) + 12 for d in decisions)
             if badges and width + badge_width > LONG_LINE:
                 # badges of a long line go on a row of their own, so the code

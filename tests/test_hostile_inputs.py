@@ -124,6 +124,7 @@ def test_env_timeout_is_refused_with_its_name(monkeypatch, value, no_leaks):
     ("GOLAB_MAX_MEMORY", "0"), ("GOLAB_MAX_MEMORY", "-1"), ("GOLAB_MAX_MEMORY", "lots"), ("GOLAB_MAX_MEMORY", "nan"),
     ("GOLAB_MAX_MEMORY", "1M"), ("GOLAB_MAX_OUTPUT", "-5"), ("GOLAB_MAX_COMPILER_MEMORY", "0"),
     ("GOLAB_TIMEOUT", "nan"), ("GOLAB_CONTAINMENT", "chroot"), ("GOLAB_SANDBOX", "maybe"),
+    ("GOLAB_TMPDIR", "/dev/null/sub"),
 ])
 def test_cli_bad_environment_is_one_line_and_exit_2(name, value, no_leaks):
     r = cli("escape", str(ROOT / "go_examples" / "users"), env={name: value})
@@ -433,3 +434,15 @@ def test_without_the_sandbox_golab_is_not_a_sandbox(tmp_path, monkeypatch, no_le
     target = tmp_path / "outside.txt"
     assert golab.run(f'func main() {{\n\tos.WriteFile("{target}", []byte("x"), 0o644)\n}}\n').ok
     assert target.exists()
+
+
+# ---------------------------------------------------------------- views stay small
+
+
+def test_a_16k_line_escape_view_is_cut_with_a_note(no_leaks):
+    src = "".join(f"func f{i}() *int {{\n\tx := {i}\n\treturn &x\n}}\n" for i in range(4000))
+    report = golab.escape(src)
+    assert len(report.heap()) == 4000
+    html = report._repr_html_()
+    assert "11000 more lines not shown" in html and len(html) < 3_000_000
+    assert 'data-line="5000"' in html and 'data-line="5001"' not in html
