@@ -446,3 +446,15 @@ def test_a_16k_line_escape_view_is_cut_with_a_note(no_leaks):
     html = report._repr_html_()
     assert "11000 more lines not shown" in html and len(html) < 3_000_000
     assert 'data-line="5000"' in html and 'data-line="5001"' not in html
+
+
+# ---------------------------------------------------------------- late compiler failures
+
+
+@pytest.mark.parametrize("call", ["escape", "frames"])
+def test_a_late_compile_error_is_not_buried_under_the_compilers_notes(call, no_leaks):
+    """The compiler reports a frame that is too large after escape analysis
+    has printed its notes: only the error is an error."""
+    src = "func big(a [1 << 28]int64) int64 { return a[7] }\n\nfunc f() *int { x := 1; return &x }\n"
+    report = getattr(golab, call)(src)
+    assert [str(e) for e in report.errors] == ["snippet.go:1:6: stack frame too large (>1GB): 0 MB locals + 2048 MB args"]
