@@ -624,9 +624,13 @@ def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
     path = os.path.join(cache_dir, f"supervisor-{digest}-{tag}")
     with _helper_lock:
         known = _helper.get(path)
+        if known is None:  # built by another golab process: its digest is beside it
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                known = Path(path + ".sha256").read_text().strip() or None
         if known is not None and os.path.isfile(path):
             try:
                 if _file_digest(path) == known:
+                    _helper[path] = known
                     return path
             except OSError:
                 pass
@@ -666,6 +670,8 @@ def _build_helper(toolchain: "Toolchain", path: str, source: str, cache_dir: str
         digest = _file_digest(out)
         staged = f"{path}.{os.getpid()}.{threading.get_ident()}"
         shutil.copy2(out, staged)
+        Path(staged + ".sha256").write_text(digest + "\n")
+        os.replace(staged + ".sha256", path + ".sha256")
         os.replace(staged, path)
         return digest
     finally:

@@ -458,3 +458,14 @@ def test_a_late_compile_error_is_not_buried_under_the_compilers_notes(call, no_l
     src = "func big(a [1 << 28]int64) int64 { return a[7] }\n\nfunc f() *int { x := 1; return &x }\n"
     report = getattr(golab, call)(src)
     assert [str(e) for e in report.errors] == ["snippet.go:1:6: stack frame too large (>1GB): 0 MB locals + 2048 MB args"]
+
+
+# ---------------------------------------------------------------- memory caps too small to start
+
+
+def test_a_memory_cap_too_small_for_the_go_runtime_says_so(monkeypatch, no_leaks):
+    report = golab.run(HELLO, max_memory="100M")
+    assert report.status == "out-of-memory" and "too small for the Go runtime to start" in report.explanation()
+    monkeypatch.setenv("GOLAB_MAX_MEMORY", "100M")
+    with pytest.raises(BenchOutOfMemory, match="memory cap of 100.0 MiB .* too small for the Go runtime to start"):
+        golab.bench(BENCH_BODY, count=1, benchtime="10x")
