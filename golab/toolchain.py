@@ -393,7 +393,7 @@ def _start_time(pid: int) -> str | None:
 
 
 _OWNER = f"{os.getpid()}.{_start_time(os.getpid()) or 0}"
-_OWNED = re.compile(r"^[A-Za-z]+-(?P<pid>\d+)\.(?P<start>\d+)\.")
+_OWNED = re.compile(r"^[A-Za-z][\w-]*?-(?P<pid>\d+)\.(?P<start>\d+)\.")
 
 
 def user_temp_root() -> str:
