@@ -1,14 +1,16 @@
 """Build and run a Go program, and say in plain words what happened.
 
 What it does: normalises the input with :func:`golab.snippet.load` (a cell
-fragment gets a package clause, imports and ``//line`` directives), builds it
-with ``go build`` in a fresh temp module, then runs the binary with
-:func:`golab.toolchain.run` in its own process group, with a time limit, an
-output cap and an address-space cap.  Compile errors come back at the user's
-lines (:func:`golab.build.parse_errors`); a panic is parsed from the
-goroutine trace into its message and the first frame in the user's files
-(positions are already in the user's coordinates thanks to the ``//line``
-directives); ``os.Exit(n)`` is reported as exit status ``n``; a program
+fragment gets a package clause, imports and ``//line`` directives), then
+builds and runs it through :mod:`golab.binary` (the one door for learners'
+binaries: ``go build`` in a fresh temp module, then a run under golab's
+supervisor, so nothing the program starts outlives it, with a time limit, an
+output cap and an address-space cap, validated where they enter).  Compile
+errors come back at the user's lines; a panic (a real one: exit status 2 and
+a goroutine trace, not text a program printed) is parsed into its message
+and the first frame in the user's files (positions are already in the
+user's coordinates thanks to the ``//line`` directives); ``os.Exit(n)`` is
+reported as exit status ``n``; a signal as that signal; a program
 stopped by the time limit or killed by the memory cap is explained in plain
 words.  Nothing here raises for the learner's mistakes: they are data in the
 report.  Problems with the input or the toolchain raise
