@@ -1,8 +1,13 @@
 """Benchmarks, their samples, and honest statistics about them.
 
-What it does: builds a snippet's test binary once (``go test -c``), then runs
-it ``count`` times with ``-test.count=1 -test.run=^$ -test.bench=PATTERN
--test.benchmem``.  Each run yields one sample per matching benchmark, so the
+What it does: has :mod:`golab.binary` build a snippet's test binary once
+(``go test -c``, cached and verified), then runs it ``count`` times with
+``-test.count=1 -test.run=^$ -test.bench=PATTERN -test.benchmem -test.v``
+(the ``-test.v`` framing lets :class:`golab.binary.BenchStream` tell the
+testing package's result lines from lines a program prints, and a binary
+that ends without its ``PASS`` from one that finished).  Building, running,
+watching and reading failures live in :mod:`golab.binary`; this module does
+benchmarking and statistics.  Each run yields one sample per matching benchmark, so the
 benchmarks of one snippet (and the two variants given to :func:`compare`)
 are measured interleaved, A B A B ..., and a slow drift of the machine (a
 neighbour's job, thermal throttling) spreads over both instead of
@@ -920,7 +925,7 @@ def bench(
     ``timeout``: seconds one run of the test binary may take (default 60 or
     GOLAB_TIMEOUT); past it the run is killed and :class:`BenchTimeout` raised.
     ``progress(done, total, sample)`` is called after each sample;
-    setting ``cancel`` stops the running process group and returns the
+    setting ``cancel`` stops the running test binary (and everything it started) and returns the
     samples taken so far with ``cancelled=True`` (or raises
     :class:`BenchCancelled` when there are none).  ``cpu`` sets GOMAXPROCS
     (``-test.cpu``).  With two or more benchmarks, compare them with
