@@ -112,11 +112,17 @@ class RunReport:
                 f"The goroutine's stack grew until memory ran out{where}: a recursion that never "
                 "stops. Each call adds a frame; give the recursion a base case."
             )
+        if status == "out-of-memory" and not self.max_memory:
+            return (
+                "The program ran out of memory: the machine had no more to give (golab's memory cap is off, "
+                "GOLAB_MAX_MEMORY=off), and the Go runtime stopped it. Look for a slice or map that grows "
+                "without bound or a very large allocation."
+            )
         if status == "out-of-memory":
-            cap = f" of {self.max_memory / 1024**2:.0f} MiB" if self.max_memory else ""
+            cap = f" of {self.max_memory / 1024**2:.0f} MiB"
             return (
                 f"The program ran out of memory: it asked for more than the memory cap{cap} golab "
-                "gives a program, and the Go runtime stopped it. Look for a slice or map that "
+                "gives a program (GOLAB_MAX_MEMORY), and the Go runtime stopped it. Look for a slice or map that "
                 "grows without bound or a very large allocation; pass a larger max_memory if the "
                 "program really needs that much."
             )
