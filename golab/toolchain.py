@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import hashlib
 import itertools
 import math
@@ -743,14 +744,19 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+@functools.lru_cache(maxsize=256)
 def _is_toolchain_command(path: str) -> bool:
-    try:
-        tc = find_go()
-    except GolabError:
-        return False
-    return os.path.abspath(path) == os.path.abspath(tc.go) or os.path.abspath(path).startswith(
-        os.path.abspath(tc.goroot) + os.sep
-    )
+    """Is ``path`` a program of a Go toolchain (go, compile, link, pprof...),
+    any version: a file inside a GOROOT (a folder with VERSION and pkg/tool)?"""
+    folder = os.path.dirname(os.path.realpath(path))
+    for _ in range(5):
+        if os.path.isfile(os.path.join(folder, "VERSION")) and os.path.isdir(os.path.join(folder, "pkg", "tool")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return False
 
 
 _OOM = re.compile(r"fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)|fatal error: failed to reserve|"
