@@ -214,3 +214,11 @@ def test_temp_dirs_of_live_processes_are_not_swept(tmp_path):
     removed = tc.sweep_dead_temp_dirs(str(root))
     assert sorted(removed) == sorted([dead.name, reused.name])
     assert mine.exists() and not dead.exists() and not reused.exists()
+
+
+def test_in_a_pid_namespace_a_program_cannot_signal_golabs_process(mechanism, no_leaks):
+    """What the README says: in the PID namespace the learner's kernel is not
+    there to be signalled; under the subreaper it is (same user)."""
+    src = (f'import "syscall"\n\nfunc main() {{\n\tfmt.Println(syscall.Kill({os.getpid()}, 0))\n}}\n')
+    out = golab.run(src).stdout.strip()
+    assert out == ("no such process" if mechanism == "pid-namespace" else "<nil>"), out
