@@ -216,7 +216,14 @@ def list_benchmarks(toolchain: Toolchain, binary: Path, pattern: str, timeout: f
     """Names of the benchmarks ``pattern`` selects (``-test.list``).  A
     binary that cannot even list them (a panic in ``init``) raises the
     error that says so."""
-    r = run_binary(toolchain, binary, ["-test.list", pattern], folder=binary.parent, timeout=timeout)
+    r = run_binary(toolchain, binary, ["-test.list", pattern], folder=binary.parent, timeout=timeout, benchmark=True)
+    if r.timed_out and snippet is not None:
+        frames = user_frames(r.stderr, snippet, binary.parent)
+        where = f"; it was at {frames[0][1]}" if frames else ""
+        raise BenchTimeout(
+            f"the test binary did not even list its benchmarks within {timeout:g} s and was stopped{where}: a func "
+            "init(), a package-level variable's initialiser or TestMain never returns. Fix the loop or wait there."
+        )
     if not r.ok and snippet is not None:
         raise benchmark_failure(r, snippet, timeout, binary.parent, [])
     return [l.strip() for l in r.stdout.splitlines() if l.strip().startswith("Benchmark")]

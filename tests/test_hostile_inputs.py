@@ -469,3 +469,12 @@ def test_a_memory_cap_too_small_for_the_go_runtime_says_so(monkeypatch, no_leaks
     monkeypatch.setenv("GOLAB_MAX_MEMORY", "100M")
     with pytest.raises(BenchOutOfMemory, match="memory cap of 100.0 MiB .* too small for the Go runtime to start"):
         golab.bench(BENCH_BODY, count=1, benchtime="10x")
+
+
+def test_a_hang_in_init_is_reported_as_a_hang_in_init(no_leaks):
+    src = "func init() {\n\tfor {\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}\n\n" + BENCH_BODY
+    with pytest.raises(golab.GolabError) as err:
+        golab.bench(src, count=1, benchtime="10x", timeout=3)
+    assert isinstance(err.value, TimeoutError)
+    assert "did not even list its benchmarks within 3 s" in str(err.value) and "init()" in str(err.value)
+    assert "it was at bench_test.go:3" in str(err.value)
