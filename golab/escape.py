@@ -31,7 +31,7 @@ from collections import OrderedDict
 
 from .build import CompileError, CompileResult, compile_snippet, map_json_position
 from .snippet import Snippet, load, strip_comments_and_strings
-from .toolchain import Toolchain, find_go
+from .toolchain import Toolchain, check_seconds, find_go
 
 HEAP_KINDS = ("moved-to-heap", "escapes")
 LEAK_KINDS = ("leaking-param", "leaking-param-content", "leaking-param-result", "leaking-closure-reference")
@@ -445,6 +445,8 @@ def escape(
     """
     if level not in (1, 2):
         raise ValueError("level must be 1 (-m) or 2 (-m=2)")
+    if timeout is not None:  # checked where it enters, cached answer or not
+        check_seconds(timeout, "timeout")
     toolchain = toolchain or find_go()
     snippet = load(source_or_path, name=name)
     flags = ["-m=2" if level == 2 else "-m"] + ([] if inline else ["-l"])

@@ -478,3 +478,10 @@ def test_a_hang_in_init_is_reported_as_a_hang_in_init(no_leaks):
     assert isinstance(err.value, TimeoutError)
     assert "did not even list its benchmarks within 3 s" in str(err.value) and "init()" in str(err.value)
     assert "it was at bench_test.go:3" in str(err.value)
+
+
+def test_a_cached_escape_answer_does_not_skip_the_timeout_check(no_leaks):
+    src = GOOD + "// cached once\n"
+    golab.escape(src)
+    with pytest.raises(InvalidSetting, match="timeout must be a positive"):
+        golab.escape(src, timeout=float("nan"))
