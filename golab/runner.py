@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import threading
 from typing import Sequence
 

@@ -26,8 +26,7 @@ import pytest
 import golab
 from golab import toolchain as tc
 from golab.errors import (
-    BenchExitedEarly, BenchOutOfMemory, BenchSkipped, CompilerOutOfMemory, DiskFull, GolabError, InitPanic,
-    InvalidSetting, SnippetError,
+    BenchExitedEarly, BenchOutOfMemory, BenchSkipped, CompilerOutOfMemory, InitPanic, InvalidSetting, SnippetError,
 )
 
 from conftest import ROOT

@@ -29,7 +29,7 @@ import pytest
 import golab
 from golab import toolchain as tc
 
-from conftest import ROOT, golab_processes, golab_temp_dirs
+from conftest import ROOT, golab_processes
 
 MECHANISMS = ["pid-namespace", "subreaper"]
 
