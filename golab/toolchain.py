@@ -878,6 +878,10 @@ def run(
         returncode = int(fate[-1])
     elif len(fate) >= 2 and fate[-2] == "signal" and fate[-1].isdigit():
         returncode = -int(fate[-1])
+    else:
+        # The supervisor died without a word (a program under the subreaper
+        # killed its parent, say): end whatever still carries this run's marker.
+        _kill_marked(run_id)
     if quit_sent and not timed_out:
         timed_out = True  # SIGQUIT at the deadline ended it: still a timeout
     result = RunResult(

@@ -222,3 +222,12 @@ def test_in_a_pid_namespace_a_program_cannot_signal_golabs_process(mechanism, no
     src = (f'import "syscall"\n\nfunc main() {{\n\tfmt.Println(syscall.Kill({os.getpid()}, 0))\n}}\n')
     out = golab.run(src).stdout.strip()
     assert out == ("no such process" if mechanism == "pid-namespace" else "<nil>"), out
+
+
+def test_a_program_that_kills_the_supervisor_leaves_nothing(mechanism, no_leaks):
+    src = ('import (\n\t"os"\n\t"os/exec"\n\t"syscall"\n\t"time"\n)\n\nfunc main() {\n'
+           '\texec.Command("sleep", "307").Start()\n\tsyscall.Kill(os.Getppid(), syscall.SIGKILL)\n'
+           '\ttime.Sleep(300 * time.Second)\n}\n')
+    report = golab.run(src, timeout=30)
+    assert report.status in ("killed", "ok", "exit")  # the supervisor (under the subreaper: its parent) is gone
+    assert _settle() == []
