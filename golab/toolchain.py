@@ -605,38 +605,62 @@ def _file_digest(path: str) -> str:
     return h.hexdigest()
 
 
+_helper_paths: dict[tuple, str] = {}
+_helper_checked: dict[str, tuple] = {}  # path -> stat signature when its digest last matched
+
+
+def _signature(path: str) -> tuple:
+    st = os.stat(path)
+    # any write, chmod or replacement changes the inode or the ctime, which
+    # no program can set back: an unchanged signature is an unchanged file
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
     """The supervisor helper for this toolchain, built on first use into a
-    per-user cache and verified by its SHA-256 before each use (a program
-    golab ran cannot swap it for another)."""
+    per-user cache and verified before each use: by its SHA-256 the first
+    time (and whenever the file changed since), by its inode and change time
+    otherwise; a program golab ran cannot swap it for another."""
     from . import supervisor
 
     toolchain = toolchain or find_go()
-    digest = supervisor.source_digest()
-    cache_dir = os.path.join(os.path.dirname(toolchain.gocache.rstrip("/")) or user_temp_root(), "golab-helpers")
-    try:
-        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
-        if not os.access(cache_dir, os.W_OK):
-            raise OSError(errno.EACCES, "not writable")
-    except OSError:
-        cache_dir = os.path.join(user_temp_root(), "helpers")
-        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
-    tag = hashlib.sha256(f"{toolchain.goroot}|{toolchain.version}".encode()).hexdigest()[:12]
-    path = os.path.join(cache_dir, f"supervisor-{digest}-{tag}")
+    key = (toolchain.goroot, toolchain.version, toolchain.gocache)
+    path = _helper_paths.get(key)
+    if path is None:
+        digest = supervisor.source_digest()
+        cache_dir = os.path.join(os.path.dirname(toolchain.gocache.rstrip("/")) or user_temp_root(), "golab-helpers")
+        try:
+            os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+            if not os.access(cache_dir, os.W_OK):
+                raise OSError(errno.EACCES, "not writable")
+        except OSError:
+            cache_dir = os.path.join(user_temp_root(), "helpers")
+            os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+        tag = hashlib.sha256(f"{toolchain.goroot}|{toolchain.version}".encode()).hexdigest()[:12]
+        path = _helper_paths[key] = os.path.join(cache_dir, f"supervisor-{digest}-{tag}")
     with _helper_lock:
+        try:
+            if _helper_checked.get(path) == _signature(path):
+                return path
+        except OSError:
+            pass
         known = _helper.get(path)
         if known is None:  # built by another golab process: its digest is beside it
             with contextlib.suppress(OSError, UnicodeDecodeError):
                 known = Path(path + ".sha256").read_text().strip() or None
         if known is not None and os.path.isfile(path):
             try:
-                if _file_digest(path) == known:
+                before = _signature(path)
+                if _file_digest(path) == known and _signature(path) == before:
                     _helper[path] = known
+                    _helper_checked[path] = before
                     return path
             except OSError:
                 pass
-        built_digest = _build_helper(toolchain, path, supervisor.SOURCE, cache_dir)
+        built_digest = _build_helper(toolchain, path, supervisor.SOURCE, os.path.dirname(path))
         _helper[path] = built_digest
+        with contextlib.suppress(OSError):
+            _helper_checked[path] = _signature(path)
         return path
 
 
@@ -850,12 +874,19 @@ def run(
             proc.wait()
         _kill_marked(run_id)
 
+    ended = threading.Event()
+
+    def reap() -> None:
+        with contextlib.suppress(Exception):
+            proc.wait()
+        ended.set()
+
+    threading.Thread(target=reap, daemon=True).start()
     try:
         while True:
-            try:
-                proc.wait(timeout=max(0.0, min(0.05, deadline - time.monotonic())))
+            if ended.wait(timeout=max(0.0, min(0.05, deadline - time.monotonic()))):
                 break
-            except subprocess.TimeoutExpired:
+            else:
                 cancelled = cancel is not None and cancel.is_set()
                 if time.monotonic() > deadline or cancelled:
                     timed_out = True

@@ -191,15 +191,21 @@ def test_a_program_cannot_forge_its_own_fate(no_leaks):
 def test_a_poisoned_supervisor_is_rebuilt_not_used(no_leaks):
     helper = tc.supervisor_path()
     original = Path(helper).read_bytes()
+
+    def put(data: bytes) -> None:  # swap the file, as a program could (it may be running: no in-place write)
+        staged = Path(helper + ".test-swap")
+        staged.write_bytes(data)
+        os.chmod(staged, 0o700)
+        os.replace(staged, helper)
+
     try:
-        os.chmod(helper, 0o700)
-        Path(helper).write_bytes(b"#!/bin/sh\necho poisoned\n")
+        put(b"#!/bin/sh\necho poisoned\n")
         report = golab.run('func main() { fmt.Println("real") }')
         assert report.stdout == "real\n"
         assert Path(helper).read_bytes() == original  # rebuilt from source (the build is reproducible)
     finally:
         if Path(helper).read_bytes() != original:
-            Path(helper).write_bytes(original)
+            put(original)
 
 
 def test_temp_dirs_of_live_processes_are_not_swept(tmp_path):
