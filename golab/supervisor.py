@@ -102,6 +102,12 @@ func sandboxMode(args []string) {
 		fail(125, "usage: sandbox WORKDIR -- ...")
 	}
 	workdir := args[0]
+	self, _ := os.Executable()
+	// the helper may live under /tmp, which is about to be replaced: keep it open
+	selfFd, err := syscall.Open(self, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		fail(125, "sandbox: cannot open %s: %v", self, err)
+	}
 	keep, err := syscall.Open(workdir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
 		fail(125, "sandbox: cannot open the work dir %s: %v", workdir, err)
@@ -154,8 +160,7 @@ func sandboxMode(args []string) {
 	}
 	syscall.Close(keep)
 	os.Chdir(workdir)
-	self, _ := os.Executable()
-	err = syscall.Exec(self, append([]string{self}, args[2:]...), os.Environ())
+	err = syscall.Exec(fmt.Sprintf("/proc/self/fd/%d", selfFd), append([]string{self}, args[2:]...), os.Environ())
 	fail(127, "sandbox: cannot continue: %v", err)
 }
 

@@ -61,7 +61,7 @@ def golab_temp_dirs() -> set[str]:
     from golab.toolchain import user_temp_root
 
     root = Path(user_temp_root())
-    keep = {"importcfg", "go-build", "gopath", "benchbin"}  # caches, not leftovers
+    keep = {"importcfg", "go-build", "gopath", "benchbin", "helpers", "golab-helpers"}  # caches, not leftovers
     return {p.name for p in root.iterdir() if p.name not in keep}
 
 

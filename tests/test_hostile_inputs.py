@@ -484,3 +484,16 @@ def test_a_cached_escape_answer_does_not_skip_the_timeout_check(no_leaks):
     golab.escape(src)
     with pytest.raises(InvalidSetting, match="timeout must be a positive"):
         golab.escape(src, timeout=float("nan"))
+
+
+def test_the_sandbox_works_when_golabs_caches_live_under_tmp(monkeypatch, no_leaks):
+    """A hub with a read-only HOME keeps the supervisor in the temp folder,
+    which the sandbox replaces with a private /tmp."""
+    _sandbox_or_skip(monkeypatch)
+    toolchain = golab.find_go()
+    key = (toolchain.goroot, toolchain.version, toolchain.gocache)
+    under_tmp = Path(tc.user_temp_root()) / "helpers" / "supervisor-under-tmp"
+    under_tmp.parent.mkdir()
+    monkeypatch.setitem(tc._helper_paths, key, str(under_tmp))  # where supervisor_path puts it then
+    assert tc.supervisor_path() == str(under_tmp) and str(under_tmp).startswith(tempfile.gettempdir())
+    assert golab.run(HELLO).stdout == "hello\n"
