@@ -103,9 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
 class _Printable:
     """A text stream that shows control characters (a program's or a
     file's ESC sequences, say) as escapes instead of sending them raw to
-    the terminal; newlines and tabs pass."""
+    the terminal; newlines, tabs and carriage returns pass."""
 
-    _CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), 127])
+    _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])  # \t \n \r pass (progress lines use \r)
 
     def __init__(self, stream):
         self._stream = stream
