@@ -41,13 +41,15 @@ from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_
 from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
 from .runner import Panic, RunReport, run_program as run
 from .snippet import SnippetError, load
+from .errors import CompilerOutOfMemory, DiskFull, InvalidSetting
 from .toolchain import GoNotFound, GolabError, GoTimeout, find_go
 from . import render, render_measure, render_run  # noqa: E402,F401  the views register with golab.display
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "Decision", "EscapeReport",
+    "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "CompilerOutOfMemory", "Decision",
+    "DiskFull", "EscapeReport", "InvalidSetting",
     "Frame", "FrameReport", "FramesError", "GCTrace", "GoNotFound", "GoTimeout", "GolabError", "MemStatsDelta",
     "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary",
     "GCExperiment", "GCExperimentError", "PGOError", "PGOResult", "VersionNotInstalled", "VersionsReport",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import cli_measure, cli_versions, display
 from .render import escape_control
-from .toolchain import GolabError, GoNotFound, INSTALL_HINT, find_go, smoke_test
+from .toolchain import GolabError, GoNotFound, INSTALL_HINT, check_seconds, check_settings, containment, find_go, smoke_test
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +41,7 @@ def cmd_doctor(args) -> int:
         return 2
     print(toolchain.describe())
     print("offline:  GOTOOLCHAIN=local GOPROXY=off GOWORK=off CGO_ENABLED=0")
+    print(containment().describe())
     result = smoke_test(toolchain, timeout=args.timeout)
     if result.ok and "golab ok" in result.stderr + result.stdout:
         print(f"smoke test: compiled and ran a one-line program in {result.seconds:.1f} s")
@@ -108,12 +109,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Printable:
+    """A text stream that shows control characters (a program's or a
+    file's ESC sequences, say) as escapes instead of sending them raw to
+    the terminal; newlines, tabs and carriage returns pass."""
+
+    _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])  # \t \n \r pass (progress lines use \r)
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if any(ord(c) in self._CONTROL for c in text):
+            text = "".join(repr(c)[1:-1] if ord(c) in self._CONTROL else c for c in text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "timeout", None) is not None and args.timeout <= 0:
-        parser.error("--timeout must be positive")
+    sys.stdout, sys.stderr = _Printable(sys.stdout), _Printable(sys.stderr)
     try:
+        if getattr(args, "timeout", None) is not None:
+            check_seconds(args.timeout, "--timeout")
+        check_settings()  # a bad GOLAB_* value: one line, exit 2
         return args.func(args)
     except GolabError as exc:
         print(escape_control(f"golab: {exc}"), file=sys.stderr)

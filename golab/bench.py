@@ -1,8 +1,13 @@
 """Benchmarks, their samples, and honest statistics about them.
 
-What it does: builds a snippet's test binary once (``go test -c``), then runs
-it ``count`` times with ``-test.count=1 -test.run=^$ -test.bench=PATTERN
--test.benchmem``.  Each run yields one sample per matching benchmark, so the
+What it does: has :mod:`golab.binary` build a snippet's test binary once
+(``go test -c``, cached and verified), then runs it ``count`` times with
+``-test.count=1 -test.run=^$ -test.bench=PATTERN -test.benchmem -test.v``
+(the ``-test.v`` framing lets :class:`golab.binary.BenchStream` tell the
+testing package's result lines from lines a program prints, and a binary
+that ends without its ``PASS`` from one that finished).  Building, running,
+watching and reading failures live in :mod:`golab.binary`; this module does
+benchmarking and statistics.  Each run yields one sample per matching benchmark, so the
 benchmarks of one snippet (and the two variants given to :func:`compare`)
 are measured interleaved, A B A B ..., and a slow drift of the machine (a
 neighbour's job, thermal throttling) spreads over both instead of
@@ -65,11 +70,15 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import display
-from .build import CompileError, parse_errors, without_unused_imports
+from . import binary, display
+from .binary import MODULE, strip_build_path, user_frames  # noqa: F401  (re-exported: older imports)
+from .errors import (  # noqa: F401  (re-exported: older imports)
+    BenchCancelled, BenchCompileError, BenchError, BenchExitedEarly, BenchFailed, BenchOutOfMemory, BenchPanic,
+    BenchSkipped, BenchTimeout, InitPanic, NoBenchmarks, PhantomSamples,
+)
 from .stats import ALPHA, CONFIDENCE, Interval, mann_whitney_p, median_ci, ratio_ci
 from .snippet import Snippet, SnippetError, SourceFile, _build, load, read_sources, strip_comments_and_strings
-from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, user_temp_root, workdir
+from .toolchain import Toolchain, check_seconds, default_timeout, find_go, workdir
 
 MIN_SAMPLES_ADVISED = 10
 DEFAULT_BENCHTIME = "1s"
@@ -77,47 +86,7 @@ TOO_FAST_NS = 1.0  # below this per op, the work was probably optimised away
 
 
 # ---------------------------------------------------------------- errors
-
-
-class BenchError(GolabError):
-    """A benchmark could not be built or run; the message says why and where."""
-
-
-class BenchCompileError(BenchError):
-    def __init__(self, message: str, errors: list[CompileError]):
-        super().__init__(message)
-        self.errors = errors
-
-
-class BenchPanic(BenchError):
-    """A benchmark panicked (or called b.Fatal / b.Error / os.Exit)."""
-
-    def __init__(self, message: str, benchmark: str | None = None, location: str | None = None, output: str = ""):
-        super().__init__(message)
-        self.benchmark = benchmark
-        self.location = location
-        self.output = output
-
-
-class BenchFailed(BenchPanic):
-    """A benchmark reported failure with b.Fatal / b.Error."""
-
-
-class BenchTimeout(BenchError):
-    """A benchmark never returned and was stopped."""
-
-    def __init__(self, message: str, benchmark: str | None = None):
-        super().__init__(message)
-        self.benchmark = benchmark
-
-
-class NoBenchmarks(BenchError):
-    """No Benchmark function (or none matching the pattern)."""
-
-
-class BenchCancelled(BenchError):
-    """Cancelled before any sample was taken."""
-
+# (defined in golab.errors; importable from here as before)
 
 # ---------------------------------------------------------------- data
 
@@ -657,8 +626,15 @@ _EXAMPLE = """  func BenchmarkSum(b *testing.B) {
   }"""
 
 
-def _no_benchmarks(snippet: Snippet, pattern: str, available: list[str]) -> NoBenchmarks:
+def _no_benchmarks(snippet: Snippet, pattern: str, available: list[str], binary_listed: bool = False) -> BenchError:
     files = ", ".join(s.name for s in snippet.sources)
+    matching = [n for n in available if re.search(pattern, n)]
+    if binary_listed and matching:
+        return BenchExitedEarly(
+            f"the test binary listed no benchmarks, although {', '.join(matching)} matches the pattern {pattern!r}: "
+            "a TestMain that returns or calls os.Exit without calling m.Run() ends the binary before any "
+            "benchmark runs. Call os.Exit(m.Run()) in TestMain."
+        )
     if available:
         return NoBenchmarks(
             f"no benchmark matches the pattern {pattern!r} in {files}; the benchmarks there are: "
@@ -713,103 +689,6 @@ def loop_notes(snippet: Snippet) -> list[str]:
 
 # ---------------------------------------------------------------- running
 
-_TRACE_FRAME = re.compile(r"^\t(?P<file>[^\t ]+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?(?: fp=.*)?$")
-_FUNC_FRAME = re.compile(r"^(?P<func>\S+)\(.*\)$")
-
-
-def user_frames(output: str, snippet: Snippet, folder: Path | str | None = None) -> list[tuple[str, str]]:
-    """(function, file:line) of goroutine-trace frames in the user's files.
-
-    ``go test`` joins a ``//line`` file name with the package folder, so a
-    trace says ``/tmp/golab-0/bench-x/v0/cell.go:2``; ``folder`` is stripped.
-    """
-    users = snippet.user_files
-    prefix = (str(folder).rstrip("/") + "/") if folder else None
-    frames = []
-    lines = output.splitlines()
-    for i, line in enumerate(lines):
-        m = _TRACE_FRAME.match(line)
-        if not m:
-            continue
-        file = strip_build_path(m.group("file"), folder)
-        if file not in users:
-            mapped = snippet.map_position(os.path.basename(file), int(m.group("line")))
-            if mapped is None:
-                continue
-            where = str(mapped)
-        else:
-            where = f"{file}:{m.group('line')}"
-        func = ""
-        if i > 0:
-            f = _FUNC_FRAME.match(lines[i - 1])
-            func = f.group("func") if f else lines[i - 1].strip()
-        frames.append((func.removeprefix("main.").removeprefix("golab.local/snippet."), where))
-    return frames
-
-
-def _running_benchmark(stdout: str, listed: Sequence[str] = ()) -> str | None:
-    """The benchmark that was running when the binary stopped: the first
-    listed one without a result line (go test prints a benchmark's name only
-    after its first b.N=1 run returns), or one named in a FAIL line."""
-    fail = re.search(r"^--- FAIL: (Benchmark\S*)", stdout, re.M)
-    if fail:
-        return fail.group(1)
-    finished = {s.name.split("/")[0] for s in parse_output(stdout)[1]}
-    for name in listed:
-        if name not in finished:
-            return name
-    last = None
-    for line in stdout.splitlines():
-        m = re.match(r"^(Benchmark\S*?)(?:-\d+)?(?:\s|$)", line)
-        if m and parse_line(line) is None:
-            last = m.group(1)
-    return last
-
-
-def _failure(run_result, snippet: Snippet, timeout: float, folder=None, listed=(), hung: bool = False) -> BenchError:
-    out, err = run_result.stdout, run_result.stderr
-    bench = _running_benchmark(out, listed)
-    frames = user_frames(err + "\n" + out, snippet, folder)
-    where = frames[0][1] if frames else None
-    trace = "".join(f"\n    {fn} at {pos}" for fn, pos in frames[:6] if fn or pos)
-    if run_result.timed_out or hung:
-        return BenchTimeout(
-            f"{bench or 'a benchmark'} did not finish within {timeout:g} s and was stopped (its whole process "
-            "group was killed)" + (f"; it was running at {where}" if where else "") + ". A benchmark that never "
-            "returns usually loops forever or waits on a channel nobody sends to; check the loop condition "
-            "(`for b.Loop()` or `i < b.N`), or raise timeout=... if it is just slow."
-            + (f"\n  goroutine trace (your code):{trace}" if trace else ""),
-            bench,
-        )
-    panic = re.search(r"^panic: (.*?)(?: \[recovered[^\]]*\])?$", err, re.M)
-    if panic:
-        msg = panic.group(1)
-        return BenchPanic(
-            f"{bench or 'a benchmark'} panicked: {msg}" + (f" at {where}" if where else "") + (f"\n  goroutine trace (your code):{trace}" if trace else ""),
-            bench,
-            where,
-            err,
-        )
-    fail = re.search(r"^--- FAIL: (Benchmark\S*)\n((?:[ \t]+.*\n?)*)", out, re.M)
-    if fail:
-        detail = [l.strip() for l in fail.group(2).splitlines() if l.strip()]
-        return BenchFailed(
-            f"{fail.group(1)} failed (b.Fatal / b.Error): " + ("; ".join(detail) if detail else "no message"),
-            fail.group(1),
-            detail[0].split(": ", 1)[0] if detail else None,
-            out,
-        )
-    tail = [l for l in (err.strip() or out.strip()).splitlines()[-5:] if l.strip() not in ("PASS", "FAIL")]
-    return BenchPanic(
-        f"{bench or 'the benchmark'} exited with status {run_result.returncode} before finishing"
-        " (os.Exit, log.Fatal or a crash?)"
-        + (f" at {where}" if where else "")
-        + (": " + " / ".join(tail) if tail else ""),
-        bench,
-        where,
-        err + out,
-    )
-
 
 @dataclasses.dataclass
 class _Variant:
@@ -819,120 +698,9 @@ class _Variant:
     folder: Path
 
 
-MODULE = "golab.local/snippet"  # Snippet.write's module path; -trimpath makes it the prefix of every file
-_bin_lock = threading.Lock()
-
-
-def _binary_key(toolchain: Toolchain, snippet: Snippet) -> str:
-    import hashlib
-
-    return hashlib.sha256(repr((toolchain.goroot, toolchain.version, snippet.lang, sorted(snippet.files.items()))).encode()).hexdigest()[:32]
-
-
-def _build_binary(toolchain: Toolchain, snippet: Snippet, folder: Path, timeout: float | None, label: str | None) -> Path:
-    """The snippet's test binary in ``folder`` (hard-linked from a per-user
-    cache when the same source was built before by the same toolchain;
-    built with -trimpath so its file names do not depend on the folder)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    snippet.write(folder)
-    binary = folder / "bench.test"
-    cache = Path(user_temp_root()) / "benchbin" / f"{_binary_key(toolchain, snippet)}.test"
-    if cache.is_file():
-        try:
-            os.link(cache, binary)
-            return binary
-        except OSError:
-            pass
-    for attempt in range(2):
-        result = run_go(toolchain, ["test", "-c", "-trimpath", "-o", str(binary), "."], cwd=folder, timeout=timeout)
-        retry = None
-        if result.returncode != 0 and not result.timed_out and attempt == 0:
-            retry = without_unused_imports(snippet, result.stderr + result.stdout)
-        if retry is None:
-            break
-        snippet = retry  # same file names: this write replaces them
-        snippet.write(folder)
-    if result.timed_out:
-        raise BenchError(
-            f"building the test binary took longer than {result.seconds:.0f} s and was stopped; "
-            "raise the timeout (timeout=..., GOLAB_TIMEOUT) if the build cache is cold."
-        )
-    if result.returncode != 0 or not binary.exists():
-        errors = parse_errors(result.stderr + result.stdout, snippet)
-        errors = [e for e in errors if e.message and not e.message.startswith("FAIL")]
-        what = f" ({label})" if label else ""
-        lines = "\n".join(f"  {e}" for e in errors[:10]) or "  " + (result.stderr or result.stdout).strip()
-        raise BenchCompileError(f"the benchmark{what} does not compile:\n{lines}", errors)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        os.link(binary, tmp)
-        os.replace(tmp, cache)
-    except OSError:
-        pass
-    return binary
-
-
-def strip_build_path(file: str, folder: Path | str | None = None) -> str:
-    """A file name from a trace or profile, relative to the snippet folder."""
-    if file.startswith(MODULE + "/"):
-        return file[len(MODULE) + 1:]
-    if folder:
-        prefix = str(folder).rstrip("/") + "/"
-        if file.startswith(prefix):
-            return file[len(prefix):]
-    return file
-
-
-def _pids_of(binary: Path) -> list[int]:
-    """Processes whose executable is ``binary`` (a unique temp path)."""
-    pids = []
-    target = str(binary)
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
-        try:
-            if os.readlink(f"/proc/{entry}/exe") == target:
-                pids.append(int(entry))
-        except OSError:
-            continue
-    return pids
-
-
-class _Watchdog:
-    """At ``timeout`` seconds, ask the test binary for its goroutine trace
-    (SIGQUIT makes a Go program print every goroutine's stack and exit), so
-    a hung benchmark is reported at the user's line; toolchain.run's own
-    timeout, a little later, kills the whole process group regardless."""
-
-    def __init__(self, binary: Path, timeout: float):
-        self.binary = binary
-        self.fired = False
-        self._timer = threading.Timer(timeout, self._fire)
-        self._timer.daemon = True
-
-    def _fire(self) -> None:
-        import signal
-
-        for pid in _pids_of(self.binary):
-            try:
-                os.kill(pid, signal.SIGQUIT)
-                self.fired = True
-            except OSError:
-                pass
-
-    def __enter__(self):
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._timer.cancel()
-
-
-def _list_benchmarks(toolchain: Toolchain, binary: Path, pattern: str, timeout: float) -> list[str]:
-    r = run([str(binary), "-test.list", pattern], cwd=binary.parent, env=toolchain.env(), timeout=timeout,
-            max_memory=default_max_memory())
-    return [l.strip() for l in r.stdout.splitlines() if l.strip().startswith("Benchmark")]
+def _failure(run_result, snippet: Snippet, timeout: float, folder=None, listed=(), hung: bool = False) -> BenchError:
+    """Kept for older callers: see :func:`golab.binary.benchmark_failure`."""
+    return binary.benchmark_failure(run_result, snippet, timeout, folder, listed, hung)
 
 
 def _warn_and_note(result: BenchResult, snippets: Iterable[Snippet], scale: float, asked: tuple[int, str]) -> None:
@@ -961,6 +729,46 @@ def _warn_and_note(result: BenchResult, snippets: Iterable[Snippet], scale: floa
         )
 
 
+def _check_pattern(pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise BenchError(f"the pattern {pattern!r} is not a valid regular expression: {exc}.") from None
+
+
+def _measure_once(toolchain: Toolchain, v: _Variant, args: list[str], timeout: float, bt: str, listed: list[str],
+                  cancel: threading.Event | None, on_sample: Callable[[Sample], None]):
+    """One run of one variant's test binary: (run result, stream), retried
+    when Go's testing package lost a panic; raises what a failed run means."""
+    for attempt in range(LOST_PANIC_RETRIES + 1):
+        taken: list[Sample] = []
+        stream = binary.BenchStream(parse_line, taken.append)
+        r = binary.run_binary(toolchain, v.binary, args, folder=v.folder, timeout=timeout, cancel=cancel,
+                              benchmark=True, on_stdout_line=stream.feed)
+        stream.close()
+        if not (r.ok and lost_run("\n".join(stream.framed), bt)):
+            break
+        # Go's testing package can exit 0 while a benchmark's goroutine is
+        # still panicking ("0  NaN ns/op", no trace): run it again to see it.
+    if r.timed_out and cancel is not None and cancel.is_set():
+        return r, stream
+    if not r.ok or re.search(r"^--- FAIL", r.stdout, re.M):
+        raise binary.benchmark_failure(r, v.snippet, timeout, v.folder, listed, hung=r.quit_sent)
+    if not stream.passed:  # exit 0 without the testing package's PASS: os.Exit(0) in a benchmark
+        raise binary.benchmark_failure(r, v.snippet, timeout, v.folder, listed)
+    lost = lost_run("\n".join(stream.framed), bt)
+    if lost:
+        raise BenchPanic(
+            f"{lost} stopped before finishing ({LOST_PANIC_RETRIES + 1} runs in a row reported fewer "
+            f"iterations than asked, {bt}): it most likely panics, and Go's testing package lost the "
+            "panic message as the process exited. Run the code with golab.run to see the panic.",
+            lost, None, r.stderr,
+        )
+    for s in stream.samples:
+        on_sample(s)
+    return r, stream
+
+
 def _run(
     variants: list[tuple[str | None, object]],
     *,
@@ -976,105 +784,85 @@ def _run(
     compare_pairs: bool,
 ) -> BenchResult:
     started = time.monotonic()
-    toolchain = toolchain or find_go()
-    if not isinstance(count, int) or count < 1:
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise BenchError(f"count must be a positive integer, not {count!r}.")
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise BenchError(f"the pattern {pattern!r} is not a valid regular expression: {exc}.") from None
+    _check_pattern(pattern)
+    timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
+    toolchain = toolchain or find_go()
     scale = bench_scale()
     asked = (count, check_benchtime(benchtime or DEFAULT_BENCHTIME))
     count, bt = scaled(count, benchtime, scale)
-    timeout = default_timeout() if timeout is None else timeout
     snippets = [(label, load_bench(src, name=name)) for label, src in variants]
     for label, snip in snippets:
         if not benchmark_funcs(snip):
             raise _no_benchmarks(snip, pattern, [])
+    samples: list[Sample] = []
+    header: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    ignored: list[str] = []
+    cancelled = False
+    go_seconds = 0.0
     with workdir("bench-") as tmp:
-        built: list[_Variant] = []
-        for i, (label, snip) in enumerate(snippets):
-            folder = tmp / f"v{i}"
-            built.append(_Variant(label, snip, _build_binary(toolchain, snip, folder, timeout, label), folder))
-        listed = [_list_benchmarks(toolchain, v.binary, pattern, timeout) for v in built]
+        built = [
+            _Variant(label, snip, binary.build_test_binary(toolchain, snip, tmp / f"v{i}", timeout, label), tmp / f"v{i}")
+            for i, (label, snip) in enumerate(snippets)
+        ]
+        listed = [binary.list_benchmarks(toolchain, v.binary, pattern, timeout, v.snippet) for v in built]
         for v, names in zip(built, listed):
             if not names:
-                raise _no_benchmarks(v.snippet, pattern, benchmark_funcs(v.snippet))
+                raise _no_benchmarks(v.snippet, pattern, benchmark_funcs(v.snippet), binary_listed=True)
         total = count * sum(len(n) for n in listed)
-        samples: list[Sample] = []
-        header: dict[str, str] = {}
-        done = 0
-        cancelled = False
-        go_seconds = 0.0
-        lock = threading.Lock()
         # (-test.timeout does not cover benchmarks: the alarm stops before them)
-        args_common = ["-test.run", "^$", "-test.bench", pattern, "-test.benchmem", "-test.count", "1",
-                       "-test.benchtime", bt]
+        args = ["-test.run", "^$", "-test.bench", pattern, "-test.benchmem", "-test.count", "1",
+                "-test.benchtime", bt, "-test.v"]
         if cpu:
-            args_common += ["-test.cpu", str(cpu)]
+            args += ["-test.cpu", str(cpu)]
         for rnd in range(count):
-            for v in built:
+            for i, v in enumerate(built):
                 if cancel is not None and cancel.is_set():
                     cancelled = True
                     break
 
-                def on_line(line: str, v=v, rnd=rnd) -> None:
-                    nonlocal done, total
-                    s = parse_line(line)
-                    if s is None:
-                        return
+                def on_sample(s: Sample, v=v, rnd=rnd) -> None:
                     s.variant, s.round = v.label, rnd
-                    with lock:
-                        samples.append(s)
-                        done += 1
-                        total = max(total, done)
+                    samples.append(s)
                     if progress is not None:
-                        progress(done, total, s)
+                        progress(len(samples), max(total, len(samples)), s)
 
-                kept, kept_done = len(samples), done
-                for attempt in range(LOST_PANIC_RETRIES + 1):
-                    with lock:  # a retry measures again from scratch
-                        del samples[kept:]
-                        done = kept_done
-                    with _Watchdog(v.binary, timeout) as dog:
-                        r = run(
-                            [str(v.binary), *args_common],
-                            cwd=v.folder,
-                            env=toolchain.env(),
-                            timeout=timeout + 3,
-                            max_memory=default_max_memory(),
-                            on_stdout_line=on_line,
-                            cancel=cancel,
-                        )
-                    go_seconds += r.seconds
-                    if not (r.ok and lost_run(r.stdout, bt)):
-                        break
-                    # Go's testing package can exit 0 while a benchmark's
-                    # goroutine is still panicking ("0  NaN ns/op", no trace):
-                    # run it again to see the panic.
+                r, stream = _measure_once(toolchain, v, args, timeout, bt, listed[i], cancel, on_sample)
+                go_seconds += r.seconds
                 if r.timed_out and cancel is not None and cancel.is_set():
                     cancelled = True
                     break
-                if dog.fired or not r.ok or re.search(r"^--- FAIL", r.stdout, re.M):
-                    raise _failure(r, v.snippet, timeout, v.folder, listed[built.index(v)], hung=dog.fired)
-                lost = lost_run(r.stdout, bt)
-                if lost:
-                    raise BenchPanic(
-                        f"{lost} stopped before finishing ({LOST_PANIC_RETRIES + 1} runs in a row reported fewer "
-                        f"iterations than asked, {bt}): it most likely panics, and Go's testing package lost the "
-                        "panic message as the process exited. Run the code with golab.run to see the panic.",
-                        lost,
-                        None,
-                        r.stderr,
-                    )
+                skipped.update(stream.skipped)
+                ignored += stream.ignored
                 h, _ = parse_output(r.stdout)
                 header.update(h)
             if cancelled:
                 break
     if cancelled and not samples:
         raise BenchCancelled("the benchmark run was cancelled before any sample was taken; nothing is left running.")
+    if not samples and skipped:
+        raise binary.skipped_error(skipped)
     if not samples:
         raise _no_benchmarks(snippets[0][1], pattern, benchmark_funcs(snippets[0][1]))
+    result = _result(toolchain, variants, samples, header, count, bt, pattern, cancelled, go_seconds, compare_pairs)
+    for n, why in skipped.items():
+        result.warnings.append(f"{n} called b.Skip" + (f" ({why})" if why else "") + ": it was not measured.")
+    if ignored:
+        result.warnings.append(
+            f"the benchmarks printed {len(ignored)} line(s) in Go's benchmark result format, e.g. {ignored[0]!r}; "
+            "golab ignored them and kept only the testing package's own result lines."
+        )
+    _warn_and_note(result, [s for _, s in snippets], scale, asked)
+    for c in result.comparisons:
+        result.warnings += [w for w in c.warnings if w not in result.warnings]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _result(toolchain, variants, samples, header, count, bt, pattern, cancelled, go_seconds, compare_pairs) -> BenchResult:
+    """Summaries and comparisons of the samples taken."""
     groups: dict[tuple[str | None, str], list[Sample]] = {}
     for s in samples:
         groups.setdefault((s.variant, s.name), []).append(s)
@@ -1108,10 +896,6 @@ def _run(
                 result.comparisons.append(compare_summaries(result[nm, a], result[nm, b]))
             except KeyError:
                 continue
-    _warn_and_note(result, [s for _, s in snippets], scale, asked)
-    for c in result.comparisons:
-        result.warnings += [w for w in c.warnings if w not in result.warnings]
-    result.seconds = time.monotonic() - started
     return result
 
 
@@ -1135,7 +919,7 @@ def bench(
     ``timeout``: seconds one run of the test binary may take (default 60 or
     GOLAB_TIMEOUT); past it the run is killed and :class:`BenchTimeout` raised.
     ``progress(done, total, sample)`` is called after each sample;
-    setting ``cancel`` stops the running process group and returns the
+    setting ``cancel`` stops the running test binary (and everything it started) and returns the
     samples taken so far with ``cancelled=True`` (or raises
     :class:`BenchCancelled` when there are none).  ``cpu`` sets GOMAXPROCS
     (``-test.cpu``).  With two or more benchmarks, compare them with

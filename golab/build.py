@@ -30,15 +30,12 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from .errors import CompilerFailed, CompilerOutOfMemory  # noqa: F401  (re-exported: older imports)
 from .snippet import Position, Snippet, SnippetError, go_lines
-from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_compiler, run_go, scratch_dir, user_temp_root, workdir
+from .toolchain import GoTimeout, Toolchain, find_go, run, run_compiler, run_go, scratch_dir, user_temp_root, workdir
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
-
-
-class CompilerFailed(GolabError):
-    """The compiler stopped without saying what is wrong with the code."""
 
 
 def _failure_message(returncode: int, output: str) -> str:
@@ -253,21 +250,30 @@ def compile_snippet(
                 "-lang=" + (snippet.lang or language_version(toolchain)),
                 "-importcfg", "importcfg",
                 "-o", "out.o",
-                *(["-json=0,file://" + str(jsondir)] if json_diagnostics else []),
+                *(["-json=0," + str(jsondir)] if json_diagnostics else []),  # a plain path: no URL syntax (# ? %)
                 *flags,
                 *snippet.go_files(),
             ]
             result = run_compiler(toolchain, args, cwd=tmp, timeout=timeout)
             diagnostics = _read_diagnostics(jsondir)
+            errors_output = result.stdout + result.stderr
+            if result.returncode != 0 and not result.timed_out and any(f.startswith(("-m", "-S")) for f in flags):
+                # A late failure comes after the compiler's -m notes / -S
+                # listing: compile again without them, so only errors are
+                # reported as errors (not "can inline f" and the like).
+                plain = [a for a in args if not a.startswith(("-m", "-json=")) and a != "-S"]
+                again = run(plain, cwd=tmp, env=toolchain.env(), timeout=timeout)
+                if again.returncode != 0 and not again.timed_out:
+                    errors_output = again.stdout + again.stderr
         if result.timed_out:
             raise GoTimeout(
                 f"the compiler did not finish within {result.seconds:.0f} s and was stopped. "
                 "Raise the timeout (timeout=..., or GOLAB_TIMEOUT) if the snippet is simply large."
             )
         output = result.stdout + result.stderr
-        errors = parse_errors(output, snippet) if result.returncode != 0 else []
+        errors = parse_errors(errors_output, snippet) if result.returncode != 0 else []
         if result.returncode != 0 and not errors:
-            raise CompilerFailed(_failure_message(result.returncode, output))
+            raise CompilerFailed(_failure_message(result.returncode, errors_output))
         retry = without_unused_imports(snippet, output) if errors and attempt == 0 else None
         if retry is None:
             break

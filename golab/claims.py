@@ -180,6 +180,44 @@ def judge_claim(annotation: Annotation, report: EscapeReport) -> ClaimResult:
     return ClaimResult(annotation, verdict, claimed, placement, actual)
 
 
+def safe_pattern(text: str) -> re.Pattern:
+    """A ``// want`` regex, refused (re.error) when it can backtrack
+    exponentially: a repeated group that itself holds a repeat or an
+    alternative, like ``(a+)+`` or ``(a|a)*`` (Python's engine has no time
+    limit; Go's RE2 would not backtrack at all)."""
+    import re._parser as sre  # the parser of the re module
+
+    if len(text) > 1000:
+        raise re.error("longer than 1000 characters")
+
+    def risky(items, inside_repeat: bool) -> bool:
+        for op, av in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                lo, hi, sub = av
+                if inside_repeat and hi != lo:
+                    return True
+                if risky(sub, inside_repeat or hi > 1):
+                    return True
+            elif name == "BRANCH":
+                if inside_repeat:
+                    return True
+                if any(risky(b, inside_repeat) for b in av[1]):
+                    return True
+            elif name == "SUBPATTERN":
+                if risky(av[-1], inside_repeat):
+                    return True
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                if risky(av[1], inside_repeat):
+                    return True
+        return False
+
+    pattern = re.compile(text)
+    if risky(sre.parse(text), False):
+        raise re.error("a repeated group that itself repeats (like (a+)+) can take exponential time; write it without nested repetition")
+    return pattern
+
+
 def check_report(report: EscapeReport) -> CheckReport:
     """Check the annotations in an already compiled report's sources."""
     wants, claims = [], []
@@ -188,7 +226,7 @@ def check_report(report: EscapeReport) -> CheckReport:
             if a.kind == "want":
                 messages = _messages(report, file, a.line)
                 try:
-                    pattern = re.compile(a.text)
+                    pattern = safe_pattern(a.text)
                 except re.error as exc:
                     wants.append(WantResult(a, False, [f"bad regular expression: {exc}"]))
                     continue

@@ -35,7 +35,7 @@ from collections import OrderedDict
 from . import display
 from .build import CompileError, CompileResult, compile_snippet
 from .snippet import Snippet, go_lines, load, strip_comments_and_strings
-from .toolchain import Toolchain, find_go
+from .toolchain import Toolchain, check_seconds, find_go
 
 HEAP_KINDS = ("moved-to-heap", "escapes")
 LEAK_KINDS = ("leaking-param", "leaking-param-content", "leaking-param-result", "leaking-closure-reference")
@@ -649,6 +649,8 @@ def escape(
     """
     if level not in (1, 2):
         raise ValueError("level must be 1 (-m) or 2 (-m=2)")
+    if timeout is not None:  # checked where it enters, cached answer or not
+        check_seconds(timeout, "timeout")
     if go is not None:
         from .versions import language_version, toolchain_for
 

@@ -45,14 +45,12 @@ from . import display
 from .build import CompileError, compile_snippet
 from .escape import _function_ranges
 from .snippet import MAIN_FILE, load, strip_comments_and_strings
-from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, workdir
+from . import binary
+from .errors import FramesError  # noqa: F401  (re-exported: older imports)
+from .toolchain import Toolchain, check_seconds, default_timeout, find_go, workdir
 
 GUIDE_START_STACK = 2048  # the guide: "starting at 2KB and growing as needed"
 EXAMPLE = Path(__file__).resolve().parents[1] / "go_examples" / "stackgrowth" / "main.go"
-
-
-class FramesError(GolabError):
-    """The stack experiment could not run; the message says why."""
 
 
 @dataclasses.dataclass
@@ -427,16 +425,14 @@ def stack_growth(
         from .lite.backend import needs_full_kernel
 
         needs_full_kernel(["run"])
-    timeout = default_timeout() if timeout is None else timeout
+    timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
     text = _growth_source(source, frame_bytes)
     snippet = load(text, name="stackgrowth.go")
     with workdir("frames-") as tmp:
-        snippet.write(tmp, module="golab.local/stackgrowth")
-        built = run_go(toolchain, ["build", "-o", "stackgrowth", "."], cwd=tmp, timeout=timeout)
-        if not built.ok:
-            raise FramesError("the stack-growth program does not build: " + (built.stderr or built.stdout).strip())
-        r = run([str(tmp / "stackgrowth"), f"-maxdepth={max_depth}"], cwd=tmp, env=toolchain.env(), timeout=timeout,
-                max_memory=default_max_memory())
+        built = binary.build_program(toolchain, snippet, tmp, timeout, name="stackgrowth")
+        if built.binary is None:
+            raise FramesError("the stack-growth program does not build: " + "; ".join(str(e) for e in built.errors[:5]))
+        r = binary.run_binary(toolchain, built.binary, [f"-maxdepth={max_depth}"], folder=tmp, timeout=timeout)
     if r.timed_out:
         raise FramesError(f"the stack-growth program did not finish within {timeout:g} s and was stopped.")
     if r.returncode != 0:

@@ -45,7 +45,9 @@ class _UsageError(ValueError):
 def _parse(fn, line: str):
     """parse_argstring, but a bad flag becomes a message, not a SystemExit/traceback."""
     try:
-        return parse_argstring(fn, line)
+        import shlex
+
+        return fn.parser.parse_args(shlex.split(line))  # like a shell: quotes are syntax, not part of the value
     except SystemExit as exc:  # argparse exits on --help and on errors
         raise _UsageError(f"%%{fn.__name__} {line}: bad arguments (see %%{fn.__name__}? for the options)") from exc
     except Exception as exc:  # UsageError from IPython's argparse wrapper

@@ -36,15 +36,12 @@ import json
 import re
 from pathlib import Path
 
-from . import display
-from .bench import strip_build_path, _build_binary, _failure, _list_benchmarks, _no_benchmarks, _Watchdog, benchmark_funcs, load_bench, parse_output
-from .build import parse_errors
+from . import binary, display
+from .bench import _no_benchmarks, benchmark_funcs, load_bench, parse_line, parse_output
+from .binary import strip_build_path
+from .errors import ProfileError  # noqa: F401  (re-exported: older imports)
 from .snippet import MAIN_FILE, load
-from .toolchain import GolabError, Toolchain, default_max_memory, default_timeout, find_go, run, run_go, workdir
-
-
-class ProfileError(GolabError):
-    """A profile could not be taken; the message says why."""
+from .toolchain import Toolchain, check_seconds, default_timeout, find_go, run_go, workdir
 
 
 @dataclasses.dataclass
@@ -200,7 +197,7 @@ def profile(
 ) -> AllocProfile:
     """Allocation sites of one benchmark (the first one when not named)."""
     toolchain = toolchain or find_go()
-    timeout = default_timeout() if timeout is None else timeout
+    timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
     if not re.fullmatch(r"[1-9]\d*x", benchtime):
         raise ProfileError(f"benchtime must be a number of iterations like '1000x' (got {benchtime!r}), so per-op figures are exact.")
     snippet = load_bench(source_or_path, name=name)
@@ -214,14 +211,21 @@ def profile(
         raise _no_benchmarks(snippet, full, funcs)
     with workdir("profile-") as tmp:
         folder = tmp / "v0"
-        binary = _build_binary(toolchain, snippet, folder, timeout, None)
-        with _Watchdog(binary, timeout) as dog:
-            r = run([str(binary), "-test.run", "^$", "-test.bench", f"^{full}$", "-test.benchmem", "-test.count", "1",
-                     "-test.benchtime", benchtime, "-test.memprofile", "mem.out", "-test.memprofilerate", "1"],
-                    cwd=folder, env=toolchain.env(), timeout=timeout + 3, max_memory=default_max_memory())
-        if dog.fired or not r.ok:
-            raise _failure(r, snippet, timeout, folder, [full], hung=dog.fired)
-        pp = run_go(toolchain, ["tool", "pprof", "-raw", "-sample_index=alloc_space", str(binary), "mem.out"], cwd=folder, timeout=timeout)
+        test_binary = binary.build_test_binary(toolchain, snippet, folder, timeout, None)
+        r = binary.run_binary(
+            toolchain, test_binary,
+            ["-test.run", "^$", "-test.bench", f"^{full}$", "-test.benchmem", "-test.count", "1", "-test.v",
+             "-test.benchtime", benchtime, "-test.memprofile", "mem.out", "-test.memprofilerate", "1"],
+            folder=folder, timeout=timeout, benchmark=True,
+        )
+        stream = binary.BenchStream(lambda line: None)
+        for line in r.stdout.splitlines():
+            stream.feed(line)
+        if not r.ok or r.quit_sent or not stream.passed:
+            raise binary.benchmark_failure(r, snippet, timeout, folder, [full], hung=r.quit_sent)
+        if full in stream.skipped:
+            raise binary.skipped_error({full: stream.skipped[full]})
+        pp = run_go(toolchain, ["tool", "pprof", "-raw", "-sample_index=alloc_space", str(test_binary), "mem.out"], cwd=folder, timeout=timeout)
         if not pp.ok:
             raise ProfileError("go tool pprof could not read the profile: " + (pp.stderr or pp.stdout).strip()[-300:])
         sites, other = sites_from_raw(pp.stdout, snippet, folder)
@@ -239,7 +243,7 @@ def profile(
                 f"the profile counts {in_loop:.2f} objects per iteration in your code but -benchmem reports {measured} "
                 "allocs/op: allocations before the loop (setup) are counted once per run of the benchmark function."
             )
-    line = next((l for l in r.stdout.splitlines() if l.startswith(full)), "")
+    line = next((l for l in r.stdout.splitlines() if l.startswith(full) and parse_line(l) is not None), "")
     return AllocProfile(toolchain.version, full, iterations, sites, other, warnings, line)
 
 
@@ -304,12 +308,10 @@ def parse_gctrace(text: str) -> list[GCCycle]:
 
 
 def _build_program(toolchain: Toolchain, snippet, folder: Path, timeout: float) -> Path:
-    snippet.write(folder)
-    r = run_go(toolchain, ["build", "-o", "prog", "."], cwd=folder, timeout=timeout)
-    if not r.ok:
-        errors = parse_errors(r.stderr + r.stdout, snippet)
-        raise ProfileError("the program does not compile:\n" + "\n".join(f"  {e}" for e in errors[:10]))
-    return folder / "prog"
+    built = binary.build_program(toolchain, snippet, folder, timeout)
+    if built.binary is None:
+        raise ProfileError("the program does not compile:\n" + "\n".join(f"  {e}" for e in built.errors[:10]))
+    return built.binary
 
 
 def gctrace(
@@ -324,24 +326,24 @@ def gctrace(
 ) -> GCTrace:
     """GC cycles of a program run (or of one benchmark, when ``benchmark`` is given)."""
     toolchain = toolchain or find_go()
-    timeout = default_timeout() if timeout is None else timeout
-    env = toolchain.env({"GODEBUG": "gctrace=1"})
+    timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
     with workdir("profile-") as tmp:
         folder = tmp / "v0"
         folder.mkdir()
         if benchmark:
             snippet = load_bench(source_or_path, name=name)
-            binary = _build_binary(toolchain, snippet, folder, timeout, None)
+            test_binary = binary.build_test_binary(toolchain, snippet, folder, timeout, None)
             full = benchmark if benchmark.startswith("Benchmark") else "Benchmark" + benchmark
-            cmd = [str(binary), "-test.run", "^$", "-test.bench", f"^{full}$", "-test.benchtime", benchtime]
+            cmd = [str(test_binary), "-test.run", "^$", "-test.bench", f"^{full}$", "-test.benchtime", benchtime]
         else:
             snippet = load(source_or_path, name=name)
             cmd = [str(_build_program(toolchain, snippet, folder, timeout)), *args]
-        r = run(cmd, cwd=folder, env=env, timeout=timeout, max_memory=default_max_memory())
+        r = binary.run_binary(toolchain, cmd[0], cmd[1:], folder=folder, timeout=timeout,
+                              extra_env={"GODEBUG": "gctrace=1"})
     if r.timed_out:
         raise ProfileError(f"the program did not finish within {timeout:g} s and was stopped.")
     if r.returncode != 0:
-        raise _failure(r, snippet, timeout, folder)
+        raise binary.benchmark_failure(r, snippet, timeout, folder)
     return GCTrace(parse_gctrace(r.stderr), r.stderr)
 
 
@@ -428,7 +430,7 @@ def memstats(
     if not isinstance(times, int) or times < 1:
         raise ProfileError("times must be a positive integer.")
     toolchain = toolchain or find_go()
-    timeout = default_timeout() if timeout is None else timeout
+    timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
     snippet = load(source_or_path, name=name)
     if snippet.package != "main" or not snippet.added_main:
         raise ProfileError(
@@ -442,12 +444,12 @@ def memstats(
     with workdir("profile-") as tmp:
         folder = tmp / "v0"
         folder.mkdir()
-        binary = _build_program(toolchain, snippet, folder, timeout)
-        r = run([str(binary)], cwd=folder, env=toolchain.env(), timeout=timeout, max_memory=default_max_memory())
+        program = _build_program(toolchain, snippet, folder, timeout)
+        r = binary.run_binary(toolchain, program, [], folder=folder, timeout=timeout)
     if r.timed_out:
         raise ProfileError(f"{call} did not return within {timeout:g} s and was stopped.")
     if r.returncode != 0:
-        raise _failure(r, snippet, timeout, folder)
+        raise binary.benchmark_failure(r, snippet, timeout, folder)
     try:
         data = json.loads(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

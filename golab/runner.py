@@ -1,14 +1,16 @@
 """Build and run a Go program, and say in plain words what happened.
 
 What it does: normalises the input with :func:`golab.snippet.load` (a cell
-fragment gets a package clause, imports and ``//line`` directives), builds it
-with ``go build`` in a fresh temp module, then runs the binary with
-:func:`golab.toolchain.run` in its own process group, with a time limit, an
-output cap and an address-space cap.  Compile errors come back at the user's
-lines (:func:`golab.build.parse_errors`); a panic is parsed from the
-goroutine trace into its message and the first frame in the user's files
-(positions are already in the user's coordinates thanks to the ``//line``
-directives); ``os.Exit(n)`` is reported as exit status ``n``; a program
+fragment gets a package clause, imports and ``//line`` directives), then
+builds and runs it through :mod:`golab.binary` (the one door for learners'
+binaries: ``go build`` in a fresh temp module, then a run under golab's
+supervisor, so nothing the program starts outlives it, with a time limit, an
+output cap and an address-space cap, validated where they enter).  Compile
+errors come back at the user's lines; a panic (a real one: exit status 2 and
+a goroutine trace, not text a program printed) is parsed into its message
+and the first frame in the user's files (positions are already in the
+user's coordinates thanks to the ``//line`` directives); ``os.Exit(n)`` is
+reported as exit status ``n``; a signal as that signal; a program
 stopped by the time limit or killed by the memory cap is explained in plain
 words.  Nothing here raises for the learner's mistakes: they are data in the
 report.  Problems with the input or the toolchain raise
@@ -25,43 +27,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import threading
 from typing import Sequence
 
-from . import display
-from .build import CompileError, parse_errors, without_unused_imports
+from . import binary, display
+from .binary import BUILD_TIMEOUT, Panic, is_out_of_memory as _is_oom, parse_panic  # noqa: F401  (re-exported)
+from .build import CompileError
 from .snippet import load
-from .toolchain import GoTimeout, Toolchain, default_max_memory, find_go, run, run_go, workdir
+from .toolchain import Toolchain, check_bytes, check_seconds, default_max_memory, find_go, workdir, MIN_MEMORY
 
 DEFAULT_RUN_TIMEOUT = 10.0  # seconds a learner's program may run (an endless loop stops here)
-BUILD_TIMEOUT = 120.0  # a cold build of fmt + net/http can be slow the first time
-
-_PANIC = re.compile(r"^panic: (?P<msg>.*?)(?: \[recovered\])?$", re.M)
-_FATAL = re.compile(r"^fatal error: (?P<msg>.*)$", re.M)
-_FRAME_POS = re.compile(r"^\t(?P<file>[^\s:][^:]*):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$")
-_FUNC_LINE = re.compile(r"^(?P<func>[\w./*()\[\]{}-]+)\(.*\)$")
-_OOM = ("out of memory", "cannot allocate memory")
-
-
-@dataclasses.dataclass
-class Panic:
-    """A panic (or fatal runtime error) and where in the user's code it happened."""
-
-    message: str  # "runtime error: index out of range [5] with length 3"
-    file: str = ""  # user file of the first frame in the user's code, or ""
-    line: int = 0
-    function: str = ""  # "main.main"
-    fatal: bool = False  # "fatal error:" (not recoverable) rather than "panic:"
-
-    @property
-    def position(self) -> str:
-        return f"{self.file}:{self.line}" if self.file else ""
-
-    def __str__(self) -> str:
-        kind = "fatal error" if self.fatal else "panic"
-        where = f" at {self.position}" + (f" in {self.function}" if self.function else "") if self.file else ""
-        return f"{kind}: {self.message}{where}"
 
 
 @dataclasses.dataclass
@@ -136,11 +111,17 @@ class RunReport:
                 f"The goroutine's stack grew until memory ran out{where}: a recursion that never "
                 "stops. Each call adds a frame; give the recursion a base case."
             )
+        if status == "out-of-memory" and not self.max_memory:
+            return (
+                "The program ran out of memory: the machine had no more to give (golab's memory cap is off, "
+                "GOLAB_MAX_MEMORY=off), and the Go runtime stopped it. Look for a slice or map that grows "
+                "without bound or a very large allocation."
+            )
         if status == "out-of-memory":
-            cap = f" of {self.max_memory / 1024**2:.0f} MiB" if self.max_memory else ""
+            cap = f" of {self.max_memory / 1024**2:.0f} MiB"
             return (
                 f"The program ran out of memory: it asked for more than the memory cap{cap} golab "
-                "gives a program, and the Go runtime stopped it. Look for a slice or map that "
+                "gives a program (GOLAB_MAX_MEMORY), and the Go runtime stopped it. Look for a slice or map that "
                 "grows without bound or a very large allocation; pass a larger max_memory if the "
                 "program really needs that much."
             )
@@ -199,57 +180,6 @@ class RunReport:
         return display.to_html(self)
 
 
-# ---------------------------------------------------------------- parsing
-
-
-def parse_panic(stderr: str, user_files: set[str]) -> Panic | None:
-    """The panic (or fatal error) in a Go program's stderr, with the first
-    stack frame that lies in the user's files."""
-    m = _PANIC.search(stderr)
-    fatal = False
-    if m is None:
-        m = _FATAL.search(stderr)
-        fatal = True
-    if m is None:
-        return None
-    message = m.group("msg")
-    # a panic with an error value spanning lines ("panic: boom\n\tmore") keeps the first line
-    panic = Panic(message=message, fatal=fatal)
-    lines = stderr[m.end():].splitlines()
-    previous = ""
-    for raw in lines:
-        pos = _FRAME_POS.match(raw)
-        if pos:
-            file = pos.group("file")
-            name = _user_file(file, user_files)
-            if name is not None:
-                panic.file, panic.line = name, int(pos.group("line"))
-                fn = _FUNC_LINE.match(previous.strip())
-                panic.function = fn.group("func") if fn else previous.strip()
-                break
-        previous = raw
-    return panic
-
-
-def _user_file(file: str, user_files: set[str]) -> str | None:
-    """The user file a trace path names (traces may show it relative,
-    absolute, or with the build dir prepended)."""
-    if file in user_files:
-        return file
-    for name in user_files:
-        if file.endswith("/" + name) or os.path.basename(file) == os.path.basename(name) and not file.startswith(("/usr", "runtime/")) and "golab" not in os.path.basename(file):
-            return name
-    return None
-
-
-def _is_oom(stderr: str) -> bool:
-    if re.search(r"^fatal error: failed to reserve ", stderr, re.M):
-        return True  # the cap is below what the runtime reserves at start
-    return bool(re.search(r"^fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)", stderr, re.M)) or (
-        "runtime: out of memory" in stderr
-    )
-
-
 # ---------------------------------------------------------------- entry point
 
 
@@ -273,12 +203,15 @@ def run_program(
     stderr.  ``name`` is the file name reported for source text.  The package
     must be ``main`` (a fragment without a package clause is).
     """
+    timeout = DEFAULT_RUN_TIMEOUT if timeout is None else check_seconds(timeout, "timeout")
+    build_timeout = None if build_timeout is None else check_seconds(build_timeout, "build_timeout")
+    max_memory = default_max_memory() if max_memory is None else check_bytes(max_memory, "max_memory", MIN_MEMORY)
+    if max_output is not None:
+        max_output = check_bytes(max_output, "max_output")
     toolchain = toolchain or find_go()
     snippet = load(source_or_path, name=name)
     sources = {s.name: s.text for s in snippet.sources if not s.is_test}
-    timeout = DEFAULT_RUN_TIMEOUT if timeout is None else float(timeout)
-    max_memory = default_max_memory() if max_memory is None else int(max_memory)
-    report = RunReport(toolchain.version, sources, timeout=timeout, max_memory=max_memory or None)
+    report = RunReport(toolchain.version, sources, timeout=timeout, max_memory=max_memory)
     if snippet.package != "main":
         report.errors = [
             CompileError(
@@ -288,41 +221,13 @@ def run_program(
         ]
         return report
     with workdir("run-") as tmp:
-        for attempt in range(2):
-            snippet.write(tmp)
-            build = run_go(
-                toolchain,
-                ["build", "-o", "prog", "."],
-                cwd=tmp,
-                timeout=BUILD_TIMEOUT if build_timeout is None else build_timeout,
-                cancel=cancel,
-            )
-            if build.timed_out:
-                raise GoTimeout(
-                    f"building the program took longer than {build.seconds:.0f} s and was stopped "
-                    "(a cold build cache is slow the first time); run it again, or raise build_timeout."
-                )
-            if build.returncode == 0:
-                break
-            output = build.stdout + build.stderr
-            errors = parse_errors(output, snippet)
-            retry = without_unused_imports(snippet, output) if attempt == 0 else None
-            if retry is not None:
-                snippet = retry  # same file names: the next write replaces them
-                continue
-            report.errors = errors or [CompileError("", 0, 0, output.strip() or "go build failed")]
-            report.build_seconds = build.seconds
+        built = binary.build_program(toolchain, snippet, tmp, build_timeout, cancel=cancel)
+        report.build_seconds = built.seconds
+        if built.binary is None:
+            report.errors = built.errors
             return report
-        report.build_seconds = build.seconds
-        result = run(
-            [str(tmp / "prog"), *map(str, args)],
-            cwd=tmp,
-            env=toolchain.env(),
-            timeout=timeout,
-            max_output=max_output,
-            max_memory=max_memory or None,
-            cancel=cancel,
-        )
+        result = binary.run_binary(toolchain, built.binary, args, folder=tmp, timeout=timeout,
+                                   max_memory=max_memory or 0, max_output=max_output, cancel=cancel)
     # traces name the temp build dir: show the file names the user knows
     prefix = str(tmp) + os.sep
     report.stdout = result.stdout.replace(prefix, "")
@@ -332,6 +237,6 @@ def run_program(
     report.cut_note = result.cut_note()
     report.run_seconds = result.seconds
     if not result.timed_out:
-        report.out_of_memory = _is_oom(result.stderr)
-        report.panic = parse_panic(result.stderr, set(sources))
+        report.out_of_memory = result.returncode != 0 and _is_oom(result.stderr)
+        report.panic = parse_panic(result.stderr, set(sources), result.returncode)
     return report

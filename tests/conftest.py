@@ -61,7 +61,7 @@ def golab_temp_dirs() -> set[str]:
     from golab.toolchain import user_temp_root
 
     root = Path(user_temp_root())
-    keep = {"importcfg", "go-build", "gopath", "benchbin"}  # caches, not leftovers
+    keep = {"importcfg", "go-build", "gopath", "benchbin", "helpers", "golab-helpers"}  # caches, not leftovers
     found = set()
     for p in root.iterdir():
         if p.name.startswith("pool-"):  # reusable scratch folders (toolchain.scratch_dir): empty between runs
@@ -100,6 +100,35 @@ def descendants(pid: int | None = None) -> dict[int, str]:
     return found
 
 
+def golab_processes(marker: str | None = None, root: str | None = None) -> list[str]:
+    """Live processes golab started for this test process, found by the
+    marker every one of them carries (GOLAB_RUN_ID in its environment) or,
+    for one that cleared its environment, by its working dir inside golab's
+    temp root: "pid:name".  Not by parent chain: a process that made itself
+    a new session or was double-forked has left the chain."""
+    from golab.toolchain import SESSION_MARKER, marked_processes, user_temp_root
+
+    marker = marker or SESSION_MARKER
+    pids = set(marked_processes(marker))
+    root = root or user_temp_root()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                cwd = os.readlink(f"/proc/{entry}/cwd")
+                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z" and cwd.startswith(root.rstrip("/") + "/"):
+                pids.add(int(entry))
+    names = {}
+    for pid in pids:
+        try:
+            names[pid] = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+    return [f"{pid}:{name}" for pid, name in sorted(names.items())]
+
+
 def child_processes() -> list[str]:
     """Descendants of this test process still alive, as "pid:name"."""
     return [f"{pid}:{name}" for pid, name in descendants().items()]
@@ -117,8 +146,9 @@ def no_leaks(tmp_path_factory, monkeypatch):
     import time
 
     for _ in range(50):  # killed groups take a moment to be reaped
-        if not child_processes():
+        if not child_processes() and not golab_processes():
             break
         time.sleep(0.1)
     assert not child_processes(), f"child processes left running: {child_processes()}"
+    assert not golab_processes(), f"processes golab started still running: {golab_processes()}"
     assert golab_temp_dirs() - before == set(), f"temp dirs left: {golab_temp_dirs() - before}"

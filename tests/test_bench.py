@@ -176,7 +176,9 @@ def test_guide_snippet_as_one_text(clean):
 def test_folder_with_tests_and_real_allocations(clean):
     r = golab.bench(POINTS_ALLOC, pattern="^BenchmarkHeapAlloc$", count=3, benchtime="200x")
     heap = r["HeapAlloc"]
-    assert (heap.allocs_per_op, heap.bytes_per_op) == (1000, 24000)  # 1000 Points of 24 bytes
+    # 1000 Points of 24 bytes: allocs/op is exact; B/op may carry a few bytes
+    # of the runtime's own bookkeeping at a short benchtime (see bench.py)
+    assert heap.allocs_per_op == 1000 and 24000 <= heap.bytes_per_op <= 24000 + 16
     assert r.names == ["BenchmarkHeapAlloc"]
 
 
@@ -185,7 +187,9 @@ def test_compare_variants_interleaved(clean):
     after = ALLOC.replace("sink = alloc(64)", "sink = nil")
     r = golab.compare(before, after, pattern="^BenchmarkAlloc$", count=3, benchtime="1000x", labels=("before", "after"))
     assert [s.variant for s in r.samples] == ["before", "after"] * 3
-    assert r["Alloc", "before"].allocs_per_op == 1 and r["Alloc", "before"].bytes_per_op == 64
+    # allocs/op is exact; B/op may carry a few bytes of the runtime's own
+    # bookkeeping on a busy machine (bench.py's docstring): 64 is the make
+    assert r["Alloc", "before"].allocs_per_op == 1 and 64 <= r["Alloc", "before"].bytes_per_op <= 64 + 8
     assert r["Alloc", "after"].allocs_per_op == 0
     (c,) = r.comparisons
     assert c.base.variant == "before" and "allocs/op 1 -> 0" in c.verdict

@@ -260,16 +260,27 @@ def test_exercise_on_broken_source_raises_clear_error():
 # ---------------------------------------------------------------- a crash mid-run
 
 
-def _kill_when_running(name: str, stop: threading.Event) -> None:
-    """SIGKILL the first descendant of this process called ``name`` (a
-    simulated crash), as soon as it appears."""
-    from conftest import descendants
+def _kill_when_running(name: str, stop: threading.Event, needs: str = "") -> None:
+    """SIGKILL the first process golab started called ``name`` (whose
+    command line holds ``needs``: the measuring run of a test binary, not
+    its ``-test.list`` run), as soon as it appears: a simulated crash.
+    Found by golab's marker; a process that ends between being seen and
+    being killed is not a kill: keep looking (the race that made this flaky)."""
+    from conftest import golab_processes
 
     while not stop.is_set():
-        for pid, comm in descendants().items():
-            if comm == name:
-                os.kill(pid, signal.SIGKILL)
+        for entry in golab_processes():
+            pid, comm = entry.split(":", 1)
+            if comm != name:
+                continue
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if needs not in cmdline:
+                    continue
+                os.kill(int(pid), signal.SIGKILL)
                 return
+            except (OSError, ProcessLookupError):
+                continue
         time.sleep(0.02)
 
 
@@ -290,7 +301,7 @@ def test_program_killed_mid_run_is_reported_and_next_run_works(no_leaks):
 def test_benchmark_killed_mid_run_is_a_clear_error_and_next_run_works(no_leaks):
     src = "func BenchmarkSlow(b *testing.B) {\n\tfor b.Loop() {\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}\n"
     stop = threading.Event()
-    killer = threading.Thread(target=_kill_when_running, args=("bench.test", stop))
+    killer = threading.Thread(target=_kill_when_running, args=("bench.test", stop, "-test.bench"))
     killer.start()
     try:
         with pytest.raises(GolabError) as err:

@@ -1,0 +1,499 @@
+"""Bounded everywhere, honest reports, isolation (issue 9, parts 2-4).
+
+Hostile inputs and settings a learner (or a hub's configuration) can give
+golab: a snippet that makes the compiler eat memory, FIFOs and devices
+named ``.go``, NaN and negative limits, odd temp folders, file names that
+look like format strings or code, a program that makes its folder
+read-only or overwrites cached benchmark binaries, benchmarks that end
+in every wrong way, a full disk.  Each case asserts what golab says and
+that nothing is left behind (the ``no_leaks`` fixture finds processes by
+golab's marker).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import golab
+from golab import toolchain as tc
+from golab.errors import (
+    BenchExitedEarly, BenchOutOfMemory, BenchSkipped, CompilerOutOfMemory, InitPanic, InvalidSetting, SnippetError,
+)
+
+from conftest import ROOT
+
+GOOD = "func newInt() *int {\n\tx := 42\n\treturn &x\n}\n"
+HELLO = 'func main() { fmt.Println("hello") }\n'
+
+
+def cli(*args, env=None, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "golab", *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+# ---------------------------------------------------------------- the compiler's memory
+
+
+HUGE_CONSTANT = 'const s0 = "0123456789abcdef"\n' + "".join(
+    f"const s{i} = s{i - 1} + s{i - 1}\n" for i in range(1, 25)
+) + "var X = s24\n\nfunc main() { println(len(X)) }\n"
+
+
+@pytest.mark.parametrize("call", ["escape", "run", "frames"])
+def test_a_huge_constant_stops_at_the_compiler_memory_cap_with_one_clear_error(call, monkeypatch, no_leaks):
+    monkeypatch.setenv("GOLAB_MAX_COMPILER_MEMORY", "1G")
+    with pytest.raises(CompilerOutOfMemory) as err:
+        getattr(golab, call)(HUGE_CONSTANT)
+    message = str(err.value)
+    assert message.startswith("the compiler needed more than 1.0 GiB") and "huge constant" in message
+    assert "\n" not in message and "can inline" not in message  # one error, not the compiler's notes
+    assert err.value.limit == 1024**3
+
+
+# ---------------------------------------------------------------- inputs checked before reading
+
+
+def test_a_fifo_named_go_is_refused_without_blocking(tmp_path, no_leaks):
+    fifo = tmp_path / "x.go"
+    os.mkfifo(fifo)
+    with pytest.raises(SnippetError, match="not a regular file"):
+        golab.escape(str(fifo))
+    with pytest.raises(SnippetError, match="not a regular file"):
+        golab.run(fifo)
+
+
+def test_a_folder_holding_a_fifo_and_a_device_link_reads_only_regular_files(tmp_path, no_leaks):
+    os.mkfifo(tmp_path / "fifo.go")
+    (tmp_path / "zero.go").symlink_to("/dev/zero")
+    (tmp_path / "main.go").write_text("package main\n\n" + GOOD + "\nfunc main() { newInt() }\n")
+    report = golab.escape(tmp_path)
+    assert [d.subject for d in report.heap()] == ["x"]
+
+
+def test_a_symlink_to_dev_zero_and_a_huge_sparse_file_are_not_read(tmp_path, no_leaks):
+    (tmp_path / "zero.go").symlink_to("/dev/zero")
+    with pytest.raises(SnippetError, match="not a regular file"):
+        golab.escape(tmp_path / "zero.go")
+    big = tmp_path / "big.go"
+    with open(big, "wb") as f:
+        f.truncate(8 * 1024**3)  # 8 GiB of nothing: read whole, this would take minutes and all memory
+    with pytest.raises(SnippetError, match="takes Go sources up to"):
+        golab.escape(big)
+
+
+def test_a_mistyped_folder_is_not_compiled_as_source(no_leaks):
+    with pytest.raises(SnippetError, match="no such file or folder"):
+        golab.escape("go_examples/userz")
+    with pytest.raises(SnippetError, match="no such file or folder"):
+        golab.run("examples/mian.go")
+
+
+# ---------------------------------------------------------------- limits checked where they enter
+
+BAD_SECONDS = [float("nan"), float("inf"), 0, -1, "soon"]
+
+
+@pytest.mark.parametrize("value", BAD_SECONDS, ids=repr)
+@pytest.mark.parametrize("call", ["run", "escape", "bench", "frames"])
+def test_api_refuses_timeouts_that_never_or_always_fire(call, value, no_leaks):
+    src = "func BenchmarkX(b *testing.B) { for b.Loop() {} }\n" if call == "bench" else HELLO
+    with pytest.raises(InvalidSetting, match="timeout must be a") as err:
+        getattr(golab, call)(src, timeout=value)
+    assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "1e400", "abc"])
+def test_env_timeout_is_refused_with_its_name(monkeypatch, value, no_leaks):
+    monkeypatch.setenv("GOLAB_TIMEOUT", value)
+    for call in (golab.run, golab.escape):
+        with pytest.raises(InvalidSetting, match="GOLAB_TIMEOUT must be a"):
+            call(HELLO)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("GOLAB_MAX_MEMORY", "0"), ("GOLAB_MAX_MEMORY", "-1"), ("GOLAB_MAX_MEMORY", "lots"), ("GOLAB_MAX_MEMORY", "nan"),
+    ("GOLAB_MAX_MEMORY", "1M"), ("GOLAB_MAX_OUTPUT", "-5"), ("GOLAB_MAX_COMPILER_MEMORY", "0"),
+    ("GOLAB_TIMEOUT", "nan"), ("GOLAB_CONTAINMENT", "chroot"), ("GOLAB_SANDBOX", "maybe"),
+    ("GOLAB_TMPDIR", "/dev/null/sub"),
+])
+def test_cli_bad_environment_is_one_line_and_exit_2(name, value, no_leaks):
+    r = cli("escape", str(ROOT / "go_examples" / "users"), env={name: value})
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert name in r.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-3"])
+def test_cli_timeout_flag_refuses_nan_and_negatives(value):
+    r = cli("escape", str(ROOT / "go_examples" / "users"), "--timeout", value)
+    assert r.returncode == 2 and "--timeout must be a positive, finite number" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan")], ids=repr)
+def test_api_memory_cap_of_zero_or_less_is_refused_not_unlimited(value, no_leaks):
+    with pytest.raises(InvalidSetting, match="max_memory must be"):
+        golab.run(HELLO, max_memory=value)
+
+
+def test_magic_timeout_nan_is_a_message(ip, no_leaks):
+    result = ip.run_cell("%%go_run --timeout nan\n" + HELLO, store_history=False)
+    assert result.error_in_exec is None
+    assert "timeout must be a positive, finite number" in repr(result.result) + str(getattr(result.result, "message", ""))
+
+
+def test_magic_arguments_parse_like_a_shell(ip, no_leaks):
+    src = "func BenchmarkStackThing(b *testing.B) { for b.Loop() {} }\n"
+    result = ip.run_cell("%%go_bench --pattern 'Stack' --count 1 --benchtime 10x\n" + src, store_history=False)
+    assert result.error_in_exec is None
+    assert result.result.names == ["BenchmarkStackThing"], repr(result.result)
+
+
+# ---------------------------------------------------------------- temp folders
+
+
+@pytest.mark.parametrize("folder", ["relative/tmp", "odd#name?x=%41"])
+def test_odd_golab_tmpdir_values_work_and_stay_inside(tmp_path, monkeypatch, folder, no_leaks):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GOLAB_TMPDIR", folder)
+    assert golab.run(HELLO).stdout == "hello\n"
+    assert [d.subject for d in golab.escape(GOOD).heap()] == ["x"]
+    made = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")}
+    assert made == {folder.split("/")[0]}, made  # the compiler wrote nothing outside it
+    assert os.path.isabs(tc.user_temp_root())
+
+
+def test_a_golab_tmpdir_that_cannot_be_made_is_one_clear_error(monkeypatch, tmp_path):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("GOLAB_TMPDIR", str(tmp_path / "file" / "sub"))
+    with pytest.raises(InvalidSetting, match="Set GOLAB_TMPDIR to a writable folder"):
+        golab.run(HELLO)
+
+
+READ_ONLY = """
+import sys, golab
+from golab.toolchain import user_temp_root
+r = golab.run('func main() {\\n\\tos.MkdirAll("keep/deeper", 0o755)\\n\\tos.WriteFile("keep/deeper/f", []byte("x"), 0o644)\\n'
+              '\\tos.Chmod("keep/deeper", 0o500)\\n\\tos.Chmod("keep", 0o500)\\n\\tos.Chmod(".", 0o500)\\n}\\n', timeout=60)
+print(r.status, sorted(__import__("os").listdir(user_temp_root())))
+"""
+
+
+def _learner() -> pwd.struct_passwd:
+    name = "golabsafety"
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        pass
+    if os.getuid() != 0 or not shutil.which("useradd"):
+        pytest.skip("needs a non-root user: run as root (to create one with useradd) or create 'golabsafety'")
+    made = subprocess.run(["useradd", "--create-home", name], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"could not create a non-root user: {made.stderr.strip()}")
+    return pwd.getpwnam(name)
+
+
+request_cleanup: list[Path] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_learner_homes():
+    yield
+    for home in request_cleanup:
+        tc.remove_tree(home)
+
+
+@pytest.mark.slow
+def test_read_only_folders_a_program_makes_are_removed_for_a_non_root_user():
+    user = _learner()
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv (util-linux) is needed to run as another user")
+    home = Path(tempfile.mkdtemp(prefix="golab-learner-"))
+    os.chown(home, user.pw_uid, user.pw_gid)
+    os.chmod(home, 0o755)
+    request_cleanup.append(home)
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(home / "tmp"),
+           "GOCACHE": str(home / "go-build")}
+    r = subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
+                        sys.executable, "-c", READ_ONLY], capture_output=True, text=True, env=env, timeout=600, cwd=home)
+    assert r.returncode == 0, r.stderr[-3000:]
+    status, left = r.stdout.split(" ", 1)
+    assert status == "ok"
+    assert not [d for d in eval(left) if d.startswith("run-")], left
+
+
+# ---------------------------------------------------------------- cached benchmark binaries
+
+ALLOC = "var sink []byte\n\nfunc BenchmarkAlloc(b *testing.B) {\n\tfor b.Loop() {\n\t\tsink = make([]byte, 64)\n\t}\n}\n"
+NOALLOC = ALLOC.replace("make([]byte, 64)", "nil")
+
+
+def test_a_program_cannot_poison_another_benchmarks_cached_binary(no_leaks):
+    first = golab.bench(ALLOC, count=1, benchtime="100x")
+    assert first["Alloc"].allocs_per_op == 1
+    cache = Path(tc.user_temp_root()) / "benchbin"
+    (alloc_bin,) = [p for p in cache.glob("*.test")]
+    golab.bench(NOALLOC, count=1, benchtime="100x")  # another program's binary, also cached
+    other = next(p for p in cache.glob("*.test") if p != alloc_bin)
+    # what a program run through golab could do: overwrite the cached binary
+    report = golab.run(f'func main() {{\n\tdata, _ := os.ReadFile("{other}")\n\tos.Chmod("{alloc_bin}", 0o700)\n'
+                       f'\tfmt.Println(os.WriteFile("{alloc_bin}", data, 0o700))\n}}\n')
+    assert report.stdout == "<nil>\n" and alloc_bin.read_bytes() == other.read_bytes()
+    again = golab.bench(ALLOC, count=1, benchtime="100x")
+    assert again["Alloc"].allocs_per_op == 1  # measured the right program: the poisoned copy was not used
+
+
+def test_a_benchmark_writing_through_its_own_binary_cannot_poison_the_cache(no_leaks):
+    src = ('var sink []byte\n\nfunc BenchmarkSelf(b *testing.B) {\n\tos.WriteFile(os.Args[0], []byte("x"), 0o700)\n'
+           '\tfor b.Loop() {\n\t\tsink = make([]byte, 64)\n\t}\n}\n')
+    golab.bench(src, count=1, benchtime="10x")
+    again = golab.bench(src, count=1, benchtime="10x")
+    assert again["Self"].allocs_per_op == 1
+
+
+# ---------------------------------------------------------------- names are data
+
+
+def test_names_that_look_like_format_strings_are_data(tmp_path, no_leaks):
+    pkg = tmp_path / "{pkg}"
+    pkg.mkdir()
+    (pkg / "{line}.go").write_text("package main\n\n" + GOOD)
+    (pkg / "a{b.go").write_text("package main\n\nfunc main() { newInt() }\n")
+    report = golab.escape(pkg)
+    assert [(Path(d.file).name, d.subject) for d in report.heap()] == [("{line}.go", "x")]
+    assert golab.run(pkg).ok
+
+
+def test_a_newline_in_a_file_name_cannot_inject_code(tmp_path, no_leaks):
+    pkg = tmp_path / "p"
+    pkg.mkdir()
+    (pkg / "main.go").write_text('package main\n\nfunc main() { println("ok") }\n')
+    (pkg / 'x.go:1:1\nfunc init() { panic("injected") }\n.go').write_text("package main\n")
+    with pytest.raises(SnippetError, match="control character"):
+        golab.run(pkg)
+    with pytest.raises(SnippetError, match="control character"):
+        golab.escape(GOOD, name="a\nb.go")
+
+
+# ---------------------------------------------------------------- honest benchmark reports
+
+BENCH_BODY = "func BenchmarkB(b *testing.B) {\n\tfor b.Loop() {\n\t\tsink = make([]byte, 64)\n\t}\n}\n\nvar sink []byte\n"
+
+
+def test_init_panic_is_reported_with_message_and_line(no_leaks):
+    src = 'func init() {\n\tpanic("config missing")\n}\n\n' + BENCH_BODY
+    with pytest.raises(InitPanic) as err:
+        golab.bench(src, count=1, benchtime="10x")
+    assert "config missing" in str(err.value) and "bench_test.go:2" in str(err.value)
+    assert "no benchmark matches" not in str(err.value)
+
+
+def test_test_main_that_exits_early_is_reported(no_leaks):
+    src = "func TestMain(m *testing.M) {\n\tos.Exit(0)\n}\n\n" + BENCH_BODY
+    with pytest.raises(BenchExitedEarly, match="TestMain"):
+        golab.bench(src, count=1, benchtime="10x")
+
+
+def test_os_exit_0_in_a_benchmark_is_an_early_exit_not_a_result(no_leaks):
+    src = "func BenchmarkE(b *testing.B) {\n\tos.Exit(0)\n}\n"
+    with pytest.raises(BenchExitedEarly, match="BenchmarkE ended the test binary with exit status 0"):
+        golab.bench(src, count=1, benchtime="10x")
+
+
+def test_b_skip_is_reported_as_a_skip(no_leaks):
+    with pytest.raises(BenchSkipped, match="b.Skip.*BenchmarkS: not on this machine"):
+        golab.bench('func BenchmarkS(b *testing.B) {\n\tb.Skip("not on this machine")\n}\n', count=1, benchtime="10x")
+    both = golab.bench('func BenchmarkS(b *testing.B) {\n\tb.Skip("later")\n}\n\n' + BENCH_BODY, count=1, benchtime="10x")
+    assert both.names == ["BenchmarkB"] and any("BenchmarkS called b.Skip (later)" in w for w in both.warnings)
+
+
+def test_out_of_memory_in_a_benchmark_names_the_cap(monkeypatch, no_leaks):
+    monkeypatch.setenv("GOLAB_MAX_MEMORY", "1536M")  # well above what a test binary needs to start
+    src = "var keep [][]byte\n\nfunc BenchmarkGrow(b *testing.B) {\n\tfor {\n\t\tkeep = append(keep, make([]byte, 64<<20))\n\t}\n}\n"
+    with pytest.raises(BenchOutOfMemory) as err:
+        golab.bench(src, count=1, benchtime="1x", timeout=60)
+    assert "BenchmarkGrow ran out of memory" in str(err.value) and "memory cap of 1.5 GiB" in str(err.value)
+    assert isinstance(err.value, MemoryError)
+
+
+def test_printed_benchmark_lines_are_not_samples(no_leaks):
+    src = ('func BenchmarkB(b *testing.B) {\n\tfmt.Println("BenchmarkB-2   \\t 1000\\t 1.0 ns/op\\t 0 B/op\\t 0 allocs/op")\n'
+           '\tfmt.Println("BenchmarkFake-2 \\t 5\\t 7 ns/op")\n\tfor b.Loop() {\n\t\tsink = make([]byte, 64)\n\t}\n}\n\n'
+           "var sink []byte\n")
+    r = golab.bench(src, count=2, benchtime="50x")
+    assert r.names == ["BenchmarkB"] and len(r["B"].samples) == 2
+    assert r["B"].allocs_per_op == 1 and all(s.iterations == 50 for s in r.samples)
+    assert any("printed" in w and "benchmark result format" in w for w in r.warnings)
+
+
+def test_panic_text_on_stderr_with_exit_0_is_not_a_panic(no_leaks):
+    report = golab.run('func main() {\n\tfmt.Fprintln(os.Stderr, "panic: just words")\n}\n')
+    assert report.status == "ok" and report.panic is None
+    real = golab.run('func main() {\n\tpanic("real")\n}\n')
+    assert real.status == "panic" and real.panic.message == "real" and real.panic.line == 2
+
+
+# ---------------------------------------------------------------- a full disk
+
+FULL_DISK = """
+import golab
+from golab.errors import DiskFull
+for call in (lambda: golab.run('func main() { fmt.Println(1) }'),
+             lambda: golab.bench('func BenchmarkX(b *testing.B) { for b.Loop() {} }', count=1, benchtime='10x')):
+    try:
+        call()
+        print("no error")
+    except DiskFull as exc:
+        print("DiskFull:", exc)
+"""
+
+
+def test_a_full_disk_reads_as_a_full_disk(tmp_path, no_leaks):
+    tc.supervisor_path()  # in the per-user cache, not on the small disk
+    full = tmp_path / "full"
+    full.mkdir()
+    (tmp_path / "full_disk.py").write_text(FULL_DISK)
+    script = f"mount -t tmpfs -o size=1m tmpfs {full} && exec {sys.executable} {tmp_path / 'full_disk.py'}"
+    r = subprocess.run(["unshare", "--user", "--map-current-user", "--mount", "sh", "-c", script], capture_output=True,
+                       text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(full)})
+    if r.returncode != 0 and not r.stdout:
+        pytest.skip(f"cannot mount a small disk here (needs user and mount namespaces): {r.stderr.strip()[-300:]}")
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 2 and all(l.startswith("DiskFull: the disk is full") for l in lines), r.stdout + r.stderr
+    assert "does not compile" not in r.stdout
+
+
+# ---------------------------------------------------------------- terminal and regexes
+
+
+def test_control_characters_do_not_reach_the_terminal_raw(tmp_path):
+    (tmp_path / "main.go").write_text("package main\n\n// \x1b[2J\x1b]0;owned\x07 clear screen\n" + GOOD + "\nfunc main() { newInt() }\n")
+    r = cli("escape", str(tmp_path))
+    assert r.returncode == 0 and "\x1b" not in r.stdout and "\x07" not in r.stdout
+    assert "\\x1b[2J" in r.stdout
+
+
+def test_an_exponential_want_regex_is_refused_quickly(tmp_path):
+    (tmp_path / "main.go").write_text(
+        "package main\n\nfunc f() *int {\n\tx := 1 // want \"(m+)+$\"\n\treturn &x\n}\n\nfunc main() { f() }\n"
+    )
+    r = cli("check", str(tmp_path), "--timeout", "120")
+    assert r.returncode == 1 and "exponential time" in r.stdout, r.stdout + r.stderr
+
+
+# ---------------------------------------------------------------- the sandbox
+
+
+def _sandbox_or_skip(monkeypatch):
+    monkeypatch.setenv("GOLAB_SANDBOX", "1")
+    try:
+        box = tc.containment()
+    except InvalidSetting as exc:
+        pytest.skip(f"no sandbox on this machine: {exc}")
+    assert box.sandbox
+
+
+def test_sandboxed_programs_cannot_write_outside_reach_the_network_or_share_tmp(tmp_path, monkeypatch, no_leaks):
+    _sandbox_or_skip(monkeypatch)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    target, shared = tmp_path / "outside.txt", Path("/tmp") / f"golab-sandbox-{os.getpid()}"
+    try:
+        report = golab.run(
+            "import (\n\t\"fmt\"\n\t\"net\"\n\t\"os\"\n)\n\nfunc main() {\n"
+            f'\tfmt.Println(os.WriteFile("{target}", []byte("x"), 0o644) != nil)\n'
+            f'\tfmt.Println(os.WriteFile("{shared}", []byte("x"), 0o644) == nil)\n'
+            f'\t_, err := net.Dial("tcp", "127.0.0.1:{port}")\n\tfmt.Println(err != nil)\n'
+            '\tfmt.Println(os.WriteFile("here.txt", []byte("x"), 0o644) == nil)\n}\n'
+        )
+    finally:
+        server.close()
+    assert report.stdout.split() == ["true", "true", "true", "true"], report.text()
+    assert not target.exists() and not shared.exists()  # /tmp was private
+    bench = golab.bench(f'func BenchmarkW(b *testing.B) {{\n\tif os.WriteFile("{target}", nil, 0o644) == nil {{\n'
+                        '\t\tb.Fatal("wrote outside")\n\t}\n\tfor b.Loop() {\n\t}\n}\n', count=1, benchtime="10x")
+    assert bench.names == ["BenchmarkW"] and not target.exists()
+
+
+def test_without_the_sandbox_golab_is_not_a_sandbox(tmp_path, monkeypatch, no_leaks):
+    """Said plainly in the README: without GOLAB_SANDBOX=1 a program can
+    write the user's files."""
+    monkeypatch.setenv("GOLAB_SANDBOX", "0")
+    target = tmp_path / "outside.txt"
+    assert golab.run(f'func main() {{\n\tos.WriteFile("{target}", []byte("x"), 0o644)\n}}\n').ok
+    assert target.exists()
+
+
+# ---------------------------------------------------------------- views stay small
+
+
+def test_a_16k_line_escape_view_is_cut_with_a_note(no_leaks):
+    src = "".join(f"func f{i}() *int {{\n\tx := {i}\n\treturn &x\n}}\n" for i in range(4000))
+    report = golab.escape(src)
+    assert len(report.heap()) == 4000
+    html = report._repr_html_()
+    assert "The view stops before line" in html and "shows every line" in html and len(html) < 3_000_000
+    assert 'data-line="1"' in html and 'data-line="16000"' not in html
+
+
+# ---------------------------------------------------------------- late compiler failures
+
+
+@pytest.mark.parametrize("call", ["escape", "frames"])
+def test_a_late_compile_error_is_not_buried_under_the_compilers_notes(call, no_leaks):
+    """The compiler reports a frame that is too large after escape analysis
+    has printed its notes: only the error is an error."""
+    src = "func big(a [1 << 28]int64) int64 { return a[7] }\n\nfunc f() *int { x := 1; return &x }\n"
+    report = getattr(golab, call)(src)
+    assert [str(e) for e in report.errors] == ["snippet.go:1:6: stack frame too large (>1GB): 0 MB locals + 2048 MB args"]
+
+
+# ---------------------------------------------------------------- memory caps too small to start
+
+
+def test_a_memory_cap_too_small_for_the_go_runtime_says_so(monkeypatch, no_leaks):
+    report = golab.run(HELLO, max_memory="100M")
+    assert report.status == "out-of-memory" and "too small for the Go runtime to start" in report.explanation()
+    monkeypatch.setenv("GOLAB_MAX_MEMORY", "100M")
+    with pytest.raises(BenchOutOfMemory, match="memory cap of 100.0 MiB .* too small for the Go runtime to start"):
+        golab.bench(BENCH_BODY, count=1, benchtime="10x")
+
+
+def test_a_hang_in_init_is_reported_as_a_hang_in_init(no_leaks):
+    src = "func init() {\n\tfor {\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}\n\n" + BENCH_BODY
+    with pytest.raises(golab.GolabError) as err:
+        golab.bench(src, count=1, benchtime="10x", timeout=3)
+    assert isinstance(err.value, TimeoutError)
+    assert "did not even list its benchmarks within 3 s" in str(err.value) and "init()" in str(err.value)
+    assert "it was at bench_test.go:3" in str(err.value)
+
+
+def test_a_cached_escape_answer_does_not_skip_the_timeout_check(no_leaks):
+    src = GOOD + "// cached once\n"
+    golab.escape(src)
+    with pytest.raises(InvalidSetting, match="timeout must be a positive"):
+        golab.escape(src, timeout=float("nan"))
+
+
+def test_the_sandbox_works_when_golabs_caches_live_under_tmp(monkeypatch, no_leaks):
+    """A hub with a read-only HOME keeps the supervisor in the temp folder,
+    which the sandbox replaces with a private /tmp."""
+    _sandbox_or_skip(monkeypatch)
+    toolchain = golab.find_go()
+    key = (toolchain.goroot, toolchain.version, toolchain.gocache)
+    under_tmp = Path(tc.user_temp_root()) / "helpers" / "supervisor-under-tmp"
+    under_tmp.parent.mkdir()
+    monkeypatch.setitem(tc._helper_paths, key, str(under_tmp))  # where supervisor_path puts it then
+    assert tc.supervisor_path() == str(under_tmp) and str(under_tmp).startswith(tempfile.gettempdir())
+    assert golab.run(HELLO).stdout == "hello\n"
