@@ -43,7 +43,7 @@ from .runner import Panic, RunReport, run_program as run
 from .snippet import SnippetError, load
 from .errors import CompilerOutOfMemory, DiskFull, InvalidSetting
 from .toolchain import GoNotFound, GolabError, GoTimeout, find_go
-from . import render, render_measure, render_run  # noqa: E402,F401  the views register with golab.display
+from . import render, render_beyond, render_measure, render_run  # noqa: E402,F401  the views register with golab.display
 
 __version__ = "0.1.0"
 

@@ -14,28 +14,28 @@ from __future__ import annotations
 
 import sys
 
-from . import versions
+from . import toolchains
 
 
 def cmd_toolchains(args) -> int:
     if args.action == "add":
-        versions.add(args.versions or list(versions.LESSON_VERSIONS))
+        toolchains.add(args.versions or list(toolchains.LESSON_VERSIONS))
         return 0
     if args.action == "remove":
         if not args.versions:
             print("golab: name the version to remove, e.g. `python -m golab toolchains remove 1.21`", file=sys.stderr)
             return 2
         for v in args.versions:
-            gone = versions.remove(v)
+            gone = toolchains.remove(v)
             print(f"removed {', '.join(gone)}" if gone else f"Go {v} was not installed")
         return 0
     from .toolchain import find_go
 
     default = find_go()
     print(f"{default.version:<12} {default.goroot} (pinned, {default.source})")
-    for g in versions.installed():
+    for g in toolchains.installed():
         print(f"{g.version:<12} {g.goroot}")
-    print(f"cache: {versions.toolchains_dir(create=False)}")
+    print(f"cache: {toolchains.toolchains_dir(create=False)}")
     return 0
 
 
@@ -50,5 +50,5 @@ def register(sub) -> None:
         ),
     )
     p.add_argument("action", choices=("add", "list", "remove"), help="add (downloads), list, or remove")
-    p.add_argument("versions", nargs="*", help=f"e.g. 1.21 1.24 (add without versions: {' '.join(versions.LESSON_VERSIONS)})")
+    p.add_argument("versions", nargs="*", help=f"e.g. 1.21 1.24 (add without versions: {' '.join(toolchains.LESSON_VERSIONS)})")
     p.set_defaults(func=cmd_toolchains)

@@ -652,7 +652,7 @@ def escape(
     if timeout is not None:  # checked where it enters, cached answer or not
         check_seconds(timeout, "timeout")
     if go is not None:
-        from .versions import language_version, toolchain_for
+        from .toolchains import language_version, toolchain_for
 
         toolchain = toolchain_for(go)
     toolchain = toolchain or find_go()

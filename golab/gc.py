@@ -63,6 +63,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from . import display
 from .bench import MIN_SCALED_COUNT, Comparison, Sample, bench_scale, compare_summaries, summarize
 from .build import parse_errors
 from .runner import parse_panic
@@ -374,6 +375,8 @@ class GCExperiment:
     def __repr__(self) -> str:
         return f"<GCExperiment {self.workload}({self.size}): {', '.join(self.labels)}>"
 
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
 
 def _summary(workload: str, setting: GCSetting):
     name = "Benchmark" + workload[:1].upper() + workload[1:]

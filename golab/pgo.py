@@ -42,6 +42,7 @@ import shutil
 import time
 from pathlib import Path
 
+from . import display
 from .bench import (
     Comparison, Sample, Summary, bench_scale, benchmark_funcs, check_benchtime, compare_summaries, load_bench,
     parse_output, scaled, summarize,
@@ -108,9 +109,12 @@ class PGOResult:
         return [d.message for d in report.on_line(line)]
 
     def inlined_with_profile(self) -> list[str]:
-        """Functions the profile got inlined at some call site."""
-        before = {d.subject for d in self.before.of_kind("inlining-call")}
-        return sorted({d.subject for d in self.after.of_kind("inlining-call")} - before)
+        """Functions the profile got inlined at some call site (a call site
+        the build without the profile did not inline them at: the compiler's
+        own wrappers may inline the same method elsewhere in both builds)."""
+        before = {(d.file, d.line, d.column, d.subject) for d in self.before.of_kind("inlining-call")}
+        return sorted({d.subject for d in self.after.of_kind("inlining-call")
+                       if (d.file, d.line, d.column, d.subject) not in before})
 
     def devirtualized(self) -> list[str]:
         return sorted({d.message for d in self.after.decisions if "devirtualizing" in d.message})
@@ -138,6 +142,9 @@ class PGOResult:
 
     def __repr__(self) -> str:
         return f"<PGOResult {self.benchmark}: {len(self.changed)} lines changed, {self.comparison.verdict}>"
+
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
 
 
 # ---------------------------------------------------------------- pieces

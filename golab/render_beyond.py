@@ -5,10 +5,9 @@ What it does: draws the plain data of :mod:`golab.gc`, :mod:`golab.pgo` and
 (inline styles and SVG, no JavaScript); ``*_figure`` functions return a
 :class:`golab.render_measure.Figure` (plotly JSON for JupyterLab plus a
 static SVG fallback for nbconvert and GitHub, no plotly.js saved).
-:func:`register` tells IPython to show those result objects with these views
-(``display_formatter.formatters['text/html'].for_type``), so a result alone
-in a cell draws itself while the data modules import no view; importing this
-module inside IPython registers them.
+Importing this module registers those views with :mod:`golab.display`
+(``golab/__init__`` does), so a result alone in a cell draws itself while the
+data modules import no view.
 
 What it reads: :class:`~golab.gc.GCExperiment`, :class:`~golab.pgo.PGOResult`,
 :class:`~golab.versions.VersionsReport` and their parts.
@@ -21,6 +20,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Sequence
 
+from . import display
 from .render_measure import COLORS, FONT, Figure, _notes, _table, comparison_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -205,45 +205,6 @@ def gc_comparison(exp: "GCExperiment", a, b) -> HTML:
 # ---------------------------------------------------------------- registry
 
 
-def register(shell=None) -> bool:
-    """Show golab's GC, PGO and versions results with these views in IPython.
-
-    Uses IPython's per-type formatters, so the data classes need no
-    ``_repr_html_`` and import nothing from here.  Returns False outside IPython.
-    """
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:  # pragma: no cover
-            return False
-        shell = get_ipython()
-    if shell is None:
-        return False
-    formatter = shell.display_formatter.formatters["text/html"]
-    for cls, view in _views():
-        formatter.for_type(cls, view)
-    return True
-
-
-def _views():
-    from .gc import GCExperiment
-
-    views = [(GCExperiment, gc_html)]
-    try:
-        from .pgo import PGOResult
-
-        views.append((PGOResult, pgo_html))
-    except ImportError:  # pragma: no cover - while pgo is being written
-        pass
-    try:
-        from .versions import AllocsByVersion, VersionsReport
-
-        views += [(VersionsReport, versions_html), (AllocsByVersion, allocs_html)]
-    except ImportError:  # pragma: no cover
-        pass
-    return views
-
-
 # ---------------------------------------------------------------- PGO
 
 
@@ -362,4 +323,15 @@ def allocs_html(table) -> str:
     return f'<div class="golab-versions"><table style="border-collapse:collapse;{FONT}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{note}</div>'
 
 
-register()
+
+def _register() -> None:
+    from .gc import GCExperiment
+    from .pgo import PGOResult
+    from .versions import AllocsByVersion, VersionsReport
+
+    for cls, view in ((GCExperiment, gc_html), (PGOResult, pgo_html), (VersionsReport, versions_html),
+                      (AllocsByVersion, allocs_html)):
+        display.register(cls, html=view)
+
+
+_register()

@@ -230,13 +230,11 @@ def test_views_draw_every_setting(gogc):
     assert "GOGC=25" in repr(views.gc_table([gogc]))
 
 
-def test_views_register_with_ipython(ip, gogc):
-    from golab import render_beyond as views
+def test_results_draw_themselves_through_the_display_registry(gogc):
+    from golab import display, render_beyond as views
 
-    assert views.register(ip)
-    formatter = ip.display_formatter.formatters["text/html"]
-    assert formatter.lookup_by_type(type(gogc)) is views.gc_html
-    assert "golab-gc" in formatter.lookup(gogc)(gogc)
+    assert display.renderer(gogc) is views.gc_html
+    assert "golab-gc" in gogc._repr_html_()
 
 
 def test_gogc_exercise_is_graded_by_the_measurement(gogc):

