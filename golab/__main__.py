@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli_measure, cli_versions, display
+from . import cli_measure, cli_setup, cli_versions, display
 from .render import escape_control
 from .toolchain import GolabError, GoNotFound, INSTALL_HINT, check_seconds, check_settings, containment, find_go, smoke_test
 
@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_measure.register(sub)
     cli_versions.register(sub)
+    cli_setup.register(sub)
     from .lite import cli as lite_cli  # python -m golab lite build OUT (README: golab lite)
 
     lite_cli.register(sub)

@@ -44,7 +44,7 @@ import pytest
 from conftest import EXAMPLES, ROOT, descendants
 
 NOTEBOOKS = ROOT / "notebooks"
-SHIPPED_OVERRIDES = ROOT / "jupyter" / "overrides.d" / "golab.json"
+SHIPPED_OVERRIDES = ROOT / "golab" / "jupyterlab" / "golab.json"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("GOLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -115,7 +115,7 @@ class Lab:
         # learner's JupyterLab reads, not a test-only user setting
         app_settings = config / "app-settings"
         (app_settings / "overrides.d").mkdir(parents=True)
-        shutil.copy(SHIPPED_OVERRIDES, app_settings / "overrides.d" / SHIPPED_OVERRIDES.name)
+        shutil.copy(SHIPPED_OVERRIDES, app_settings / "overrides.d" / "golab.json")
         env = dict(os.environ)
         env.update(
             GOLAB_BENCH_SCALE="0.1",

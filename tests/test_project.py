@@ -29,7 +29,7 @@ def test_environment_yml_pins_what_pyproject_pins():
 
 def test_postbuild_installs_golab_for_repo2docker():
     text = (ROOT / "postBuild").read_text()
-    assert "pip install --no-deps -e ." in text
+    assert "pip install --no-deps -e ." in text and "python -m golab setup" in text
 
 
 def test_readme_has_the_three_commands_and_ci_runs_them():
@@ -37,7 +37,9 @@ def test_readme_has_the_three_commands_and_ci_runs_them():
     commands = re.findall(r"^(pip install -e \"\.\[test\]\"|jupyter lab notebooks/|pytest)(?=\s|$)", readme, re.M)
     assert commands == ['pip install -e ".[test]"', "jupyter lab notebooks/", "pytest"]
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'pip install -e ".[test]"' in ci and re.search(r"^pytest$", ci, re.M)
+    install = re.search(r"^(pip install -e .*?)\s+#", readme, re.M).group(1)  # the whole install line, setup included
+    assert install == 'pip install -e ".[test]" && python -m golab setup'
+    assert re.search(rf"^{re.escape(install)}$", ci, re.M) and re.search(r"^pytest$", ci, re.M)
 
 
 def test_go_version_is_pinned_exactly(toolchain):
