@@ -5,7 +5,11 @@ then ``go`` on ``PATH``), builds an offline environment for it
 (``GOTOOLCHAIN=local``, ``GOPROXY=off``, ``GOWORK=off``, no telemetry), and runs
 ``go`` or a program built by it in its own process group with a timeout, an
 output cap and an optional memory cap.  A timeout kills the whole group, so no
-``go``, compiler or test binary outlives the call.
+``go``, compiler or test binary outlives the call.  The compiler backend is
+chosen here too (:func:`run_compiler`): a native subprocess, or, when a
+Toolchain's ``backend`` is ``"wasm"`` (golab lite, in Pyodide), ``cmd/compile``
+built for WebAssembly (:mod:`golab.lite.backend`); there ``go`` itself is not
+available, and :func:`run_go` says a full kernel is needed.
 
 What it reads: the environment (``GOLAB_GO``, ``GOLAB_TIMEOUT``,
 ``GOLAB_TMPDIR``, ``GOLAB_MAX_OUTPUT``, ``GOLAB_MAX_MEMORY``), the installed
