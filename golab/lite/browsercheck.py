@@ -278,6 +278,8 @@ def check(site: Path, lesson: str = "02", edits: int = 10, timeout: float = 300,
                 time.sleep(2)  # let the widget manager draw
                 probes.append(page.evaluate(CELL_DOM_JS, index))
             result["probe_cells"] = probes
+            page.evaluate("() => { const ws = window.jupyterapp.shell.currentWidget.content.widgets; ws[ws.length - 1].node.scrollIntoView(); }")
+            time.sleep(1)
             if screenshot:
                 page.screenshot(path=str(screenshot), full_page=False)
             # a program run, whatever the lesson has: one box, no traceback, and the next cell goes on
