@@ -14,6 +14,11 @@ and a CPU-time backstop, and carries a marker, the environment variable
 ``GOLAB_RUN_ID``, that every process below it inherits.  Temp dirs are named
 after the golab process that made them, and those of dead processes are swept
 at the next start.
+The compiler backend is chosen here too (:func:`run_compiler`): a native
+process, or, when a Toolchain's ``backend`` is ``"wasm"`` (golab lite, in
+Pyodide), ``cmd/compile`` built for WebAssembly (:mod:`golab.lite.backend`);
+there ``go`` itself is not available, and :func:`run_go` says a full kernel
+is needed.
 
 What it reads: the environment (``GOLAB_GO``, ``GOLAB_TIMEOUT``,
 ``GOLAB_TMPDIR``, ``GOLAB_MAX_OUTPUT``, ``GOLAB_MAX_MEMORY``,

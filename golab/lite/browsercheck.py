@@ -98,6 +98,40 @@ CELLS_JS = """() => {
   }));
 }"""
 
+# cells appended to the lesson after Run All, whatever the lesson contains:
+# an escape view of SNIPPET (compared with the native one by the test) and
+# the escape explorer widget
+PROBE_CELLS = [
+    "import golab\ngolab.escape({snippet!r}, level=2)",
+    "from golab.widgets import escape_explorer\nescape_explorer()",
+]
+
+APPEND_RUN_JS = """async (source) => {
+  const app = window.jupyterapp;
+  const w = app.shell.currentWidget;
+  const nb = w.content;
+  nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code', source});
+  nb.activeCellIndex = nb.model.cells.length - 1;
+  await app.commands.execute('notebook:run-cell');
+  return nb.model.cells.length - 1;
+}"""
+
+CELL_DOM_JS = """(index) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const cell = w.content.widgets[index];
+  const node = cell.node;
+  return {
+    executed: cell.model.executionCount !== null,
+    outputs: cell.model.outputs.toJSON(),
+    widgets: node.querySelectorAll('.jupyter-widgets').length,
+    widget_errors: (node.innerText.match(/Error displaying widget/g) || []).length,
+    selects: node.querySelectorAll('select').length,
+    badges: node.querySelectorAll('.golab-badge').length,
+    flows: node.querySelectorAll('details.golab-flow').length,
+    text: node.innerText.slice(0, 4000),
+  };
+}"""
+
 PAGE_JS = """() => {
   const q = (s) => document.querySelectorAll(s).length;
   const text = document.body.innerText;
@@ -236,6 +270,16 @@ def check(site: Path, lesson: str = "02", edits: int = 10, timeout: float = 300,
             result["run_all_state"] = state
             result["cells"] = page.evaluate(CELLS_JS)
             result["page"] = page.evaluate(PAGE_JS)
+            probes = []
+            for source in PROBE_CELLS:
+                index = page.evaluate(APPEND_RUN_JS, source.format(snippet=SNIPPET % 0))
+                _wait(page, f"() => window.jupyterapp.shell.currentWidget.content.widgets[{index}].model.executionCount !== null",
+                      timeout, "a probe cell running")
+                time.sleep(2)  # let the widget manager draw
+                probes.append(page.evaluate(CELL_DOM_JS, index))
+            result["probe_cells"] = probes
+            page.evaluate("() => { const ws = window.jupyterapp.shell.currentWidget.content.widgets; ws[ws.length - 1].node.scrollIntoView(); }")
+            time.sleep(1)
             if screenshot:
                 page.screenshot(path=str(screenshot), full_page=False)
             # a program run, whatever the lesson has: one box, no traceback, and the next cell goes on
