@@ -17,6 +17,7 @@ What it returns: an exit code.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -42,6 +43,10 @@ def cmd_doctor(args) -> int:
     print(toolchain.describe())
     print("offline:  GOTOOLCHAIN=local GOPROXY=off GOWORK=off CGO_ENABLED=0")
     print(containment().describe())
+    if importlib.util.find_spec("jupyterlite_pyodide_kernel") is not None:
+        print("warning:  jupyterlite-pyodide-kernel is installed here; its JupyterLab extension breaks a normal "
+              "JupyterLab (\"Shared module @jupyterlite/services doesn't exist\"). Build golab lite from a venv of "
+              "its own (README: golab lite) and `pip uninstall jupyterlite-pyodide-kernel` here.")
     result = smoke_test(toolchain, timeout=args.timeout)
     if result.ok and "golab ok" in result.stderr + result.stdout:
         print(f"smoke test: compiled and ran a one-line program in {result.seconds:.1f} s")

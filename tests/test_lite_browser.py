@@ -38,7 +38,6 @@ CHROMIUM = os.environ.get("GOLAB_CHROMIUM", "/usr/bin/chromium")
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"the lite browser test needs Chromium at {CHROMIUM} (Debian: apt-get install chromium)", allow_module_level=True)
 pytest.importorskip("playwright", reason="the lite browser test needs playwright (pip install -e '.[test]')")
-pytest.importorskip("jupyterlite_core", reason='building golab lite needs pip install -e ".[lite]"')
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +47,10 @@ def lite_site(tmp_path_factory) -> Path:
         site = Path(prebuilt)
         assert (site / "jupyter-lite.json").is_file(), f"GOLAB_LITE_SITE={prebuilt} is not a built golab lite site"
         return site
+    pytest.importorskip(
+        "jupyterlite_core",
+        reason="no golab lite site: build one with tools/build_lite_for_ci.sh (its own venv) and set GOLAB_LITE_SITE",
+    )
     from golab.lite.site import build_site
 
     site = tmp_path_factory.mktemp("lite") / "site"
