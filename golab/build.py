@@ -262,7 +262,7 @@ def compile_snippet(
                 # listing: compile again without them, so only errors are
                 # reported as errors (not "can inline f" and the like).
                 plain = [a for a in args if not a.startswith(("-m", "-json=")) and a != "-S"]
-                again = run(plain, cwd=tmp, env=toolchain.env(), timeout=timeout)
+                again = run_compiler(toolchain, plain, cwd=tmp, timeout=timeout)
                 if again.returncode != 0 and not again.timed_out:
                     errors_output = again.stdout + again.stderr
         if result.timed_out:

@@ -272,6 +272,10 @@ def run_compiler(args: Sequence[str], *, cwd: str | os.PathLike, timeout: float 
             ["node", "--liftoff-only", str(script), _assets.location, str(cwd), *guest],
             cwd=cwd,
             timeout=timeout,
+            # no address-space cap: V8 reserves several GiB of virtual memory
+            # (guard regions) for each WebAssembly memory, and a cap makes
+            # that reservation fail (RangeError) though little is used
+            max_memory=0,
         )
         result.args = list(args)
         return result
