@@ -33,7 +33,7 @@ CHART_COLORS = COLORS + ["#17becf", "#8c564b", "#bcbd22"]
 
 
 def _mib(n: float | None) -> str:
-    return "–" if n is None else f"{n / MIB:,.1f} MiB"
+    return "–" if n is None else f"{n / MIB:,.1f}\u00a0MiB"  # no break between number and unit
 
 
 def _thin(points: Sequence, limit: int = MAX_POINTS) -> list:
@@ -94,8 +94,8 @@ _GC_HEAD = ["setting", "GC cycles", "GC CPU", "GC CPU / cycle", "live heap", "pe
 def _gc_row(s: "GCSetting") -> list[str]:
     return [
         f"<code>{e(s.label)}</code>", f"{s.cycles:,}", f"{s.gc_cpu_fraction:.1%}",
-        f"{s.gc_cpu_per_cycle * 1000:.2f} ms", _mib(s.live_heap), _mib(s.peak_heap), _mib(s.peak_mapped),
-        f"{s.wall_seconds * 1000:,.1f} ms", f"{s.alloc_rate / MIB:,.0f} MiB/s", str(len(s.runs)),
+        f"{s.gc_cpu_per_cycle * 1000:.2f}\u00a0ms", _mib(s.live_heap), _mib(s.peak_heap), _mib(s.peak_mapped),
+        f"{s.wall_seconds * 1000:,.1f}\u00a0ms", f"{s.alloc_rate / MIB:,.0f}\u00a0MiB/s", str(len(s.runs)),
     ]
 
 
