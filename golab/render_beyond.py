@@ -303,7 +303,7 @@ def versions_html(report) -> str:
             cells.append(f'<td style="{TD_TOP};{bg}">{items}</td>')
         mark = "≠ " if (file, line) in differing else ""
         rows.append(
-            f'<tr><td style="{TD_TOP};white-space:pre;'
+            f'<tr><td style="{TD_TOP};white-space:pre-wrap;'
             f'font-family:var(--jp-code-font-family,monospace);{bg}"><span style="color:#999">{mark}{line}</span> {code.strip()}</td>'
             + "".join(cells) + "</tr>"
         )
@@ -312,7 +312,9 @@ def versions_html(report) -> str:
              f"(highlighted){lang}</div>")
     table = (f'<table style="border-collapse:collapse;{FONT}"><thead><tr><th style="{th}">line</th>{head}</tr></thead>'
              f'<tbody>{"".join(rows)}</tbody></table>')
-    return f'<div class="golab-versions tex2jax_ignore mathjax_ignore">{intro}{table}</div>'
+    # pre-wrap and overflow-x: at 1024 px with the side bar open, three version columns beside
+    # the code did not fit, and the last one was cut at the output's edge
+    return f'<div class="golab-versions tex2jax_ignore mathjax_ignore" style="overflow-x:auto">{intro}{table}</div>'
 
 
 def allocs_html(table) -> str:
@@ -331,7 +333,7 @@ def allocs_html(table) -> str:
         for style, cells in rows)
     th = "".join(f'<th style="{TH_LEFT}">{e(h)}</th>' for h in head)
     note = f'<div style="{FONT};color:var(--jp-content-font-color2,#666);margin-top:4px">each benchmark run once for {e(table.benchtime)} with each version; changed rows highlighted</div>'
-    return f'<div class="golab-versions"><table style="border-collapse:collapse;{FONT}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{note}</div>'
+    return f'<div class="golab-versions" style="overflow-x:auto"><table style="border-collapse:collapse;{FONT}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{note}</div>'
 
 
 
