@@ -30,10 +30,17 @@ e = html.escape
 MIB = 2**20
 MAX_POINTS = 120  # per line in a saved chart: enough to see the saw-tooth, small in git
 CHART_COLORS = COLORS + ["#17becf", "#8c564b", "#bcbd22"]
+# theme-aware colours (JupyterLab's variables, with the light theme's values for nbconvert and
+# GitHub); text cells say text-align:left because JupyterLab right-aligns every <td>
+RED = "var(--jp-error-color1,#a3160f)"
+GREEN = "var(--jp-success-color1,#12602b)"
+TD_TOP = "text-align:left;padding:3px 8px;border-bottom:1px solid var(--jp-border-color2,#e4e4e4);vertical-align:top"
+TH_LEFT = ("text-align:left;padding:3px 8px;border-bottom:1px solid var(--jp-border-color1,#999);"
+           "background:var(--jp-layout-color2,#f4f4f4);color:var(--jp-content-font-color1,#222)")
 
 
 def _mib(n: float | None) -> str:
-    return "–" if n is None else f"{n / MIB:,.1f} MiB"
+    return "–" if n is None else f"{n / MIB:,.1f}\u00a0MiB"  # no break between number and unit
 
 
 def _thin(points: Sequence, limit: int = MAX_POINTS) -> list:
@@ -94,14 +101,14 @@ _GC_HEAD = ["setting", "GC cycles", "GC CPU", "GC CPU / cycle", "live heap", "pe
 def _gc_row(s: "GCSetting") -> list[str]:
     return [
         f"<code>{e(s.label)}</code>", f"{s.cycles:,}", f"{s.gc_cpu_fraction:.1%}",
-        f"{s.gc_cpu_per_cycle * 1000:.2f} ms", _mib(s.live_heap), _mib(s.peak_heap), _mib(s.peak_mapped),
-        f"{s.wall_seconds * 1000:,.1f} ms", f"{s.alloc_rate / MIB:,.0f} MiB/s", str(len(s.runs)),
+        f"{s.gc_cpu_per_cycle * 1000:.2f}\u00a0ms", _mib(s.live_heap), _mib(s.peak_heap), _mib(s.peak_mapped),
+        f"{s.wall_seconds * 1000:,.1f}\u00a0ms", f"{s.alloc_rate / MIB:,.0f}\u00a0MiB/s", str(len(s.runs)),
     ]
 
 
 def gc_html(exp: "GCExperiment") -> str:
     """A table: one row per setting (medians over its runs)."""
-    head = (f'<div style="{FONT};color:#666;margin-bottom:4px">{e(exp.go_version)} · '
+    head = (f'<div style="{FONT};color:var(--jp-content-font-color2,#666);margin-bottom:4px">{e(exp.go_version)} · '
             f'<code>{e(exp.workload)}({exp.size:,})</code> · {exp.repeat} run(s) per setting · '
             "GC CPU = /cpu/classes/gc/total ÷ /cpu/classes/total (runtime/metrics, as of the last cycle)</div>")
     body = _table(_GC_HEAD, [_gc_row(s) for s in exp.settings], right=range(1, 10))
@@ -213,7 +220,7 @@ def _msg_cell(messages: Sequence[str], other: Sequence[str], colour: str) -> str
     for m in messages:
         changed = m not in other
         style = f"color:{colour};font-weight:600" if changed else "color:#555"
-        out.append(f'<div style="{style}">{"+ " if changed and colour == "#12602b" else ("- " if changed else "")}{e(m)}</div>')
+        out.append(f'<div style="{style}">{"+ " if changed and colour == GREEN else ("- " if changed else "")}{e(m)}</div>')
     return "".join(out) or '<span style="color:#999">–</span>'
 
 
@@ -221,21 +228,21 @@ def pgo_html(result) -> str:
     """The verdict, both builds' benchmark rows, and the decisions the profile changed, side by side."""
     from .render_measure import _BENCH_HEAD, _bench_rows
 
-    td = "padding:3px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top"
-    th = "text-align:left;padding:3px 8px;border-bottom:1px solid #999;background:#f4f4f4"
+    td = TD_TOP
+    th = TH_LEFT
     rows = []
     for c in result.changed:
         rows.append(
             f'<tr><td style="{td};white-space:pre;font-family:var(--jp-code-font-family,monospace)">'
             f'<span style="color:#999">{c.line}</span> {e(c.code)}</td>'
-            f'<td style="{td}">{_msg_cell(c.before, c.after, "#a3160f")}</td>'
-            f'<td style="{td}">{_msg_cell(c.after, c.before, "#12602b")}</td></tr>'
+            f'<td style="{td}">{_msg_cell(c.before, c.after, RED)}</td>'
+            f'<td style="{td}">{_msg_cell(c.after, c.before, GREEN)}</td></tr>'
         )
     diff = (f'<table style="border-collapse:collapse;{FONT};margin-top:6px"><thead><tr><th style="{th}">line</th>'
             f'<th style="{th}">without the profile (-m=2)</th><th style="{th}">with the profile</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>') if rows else f'<div style="{FONT}">no decision changed</div>'
     hot = ", ".join(f"{e(f)} {share:.0%}" for f, share in result.hot_functions[:5])
-    head = (f'<div style="{FONT};color:#666;margin-bottom:4px">{e(result.go_version)} · profile: '
+    head = (f'<div style="{FONT};color:var(--jp-content-font-color2,#666);margin-bottom:4px">{e(result.go_version)} · profile: '
             f'{result.profile_bytes:,} bytes from a {result.profile_seconds:.1f} s run · hottest (cumulative): {hot}</div>')
     bench = _table(_BENCH_HEAD, _bench_rows([result.base, result.pgo]), right=(1, 2, 3, 4, 5, 6))
     return (f'<div class="golab-pgo tex2jax_ignore mathjax_ignore">{head}{comparison_html(result.comparison)}'
@@ -246,7 +253,7 @@ def pgo_figure(result) -> Figure:
     """Median ns/op of both builds with their 95% intervals."""
     import plotly.graph_objects as go
 
-    from .render_measure import _fmt_ns, hbar_svg
+    from .render_measure import _fmt_ns, hbar_svg, wrap_title
 
     summaries = [result.base, result.pgo]
     labels = [s.variant for s in summaries]
@@ -257,9 +264,12 @@ def pgo_figure(result) -> Figure:
                      arrayminus=[s.median_ns - s.ci.lo for s in summaries]),
         hovertemplate="%{y}: %{x:.4g} ns/op<extra></extra>",
     ))
-    fig.update_layout(title=html.escape(result.comparison.verdict), xaxis_title="ns/op (median, 95% CI)",
-                      yaxis=dict(autorange="reversed"), height=220, template="plotly_white",
-                      margin=dict(l=10, r=10, t=60, b=40))
+    # the verdict, wrapped: one line of it runs past a FIGURE_WIDTH chart's right edge
+    title = wrap_title(result.comparison.verdict)
+    extra = 18 * title.count("<br>")
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), xaxis_title="ns/op (median, 95% CI)",
+                      yaxis=dict(autorange="reversed"), height=220 + extra, template="plotly_white",
+                      margin=dict(l=10, r=10, t=60 + extra, b=40))
     svg = hbar_svg(labels, med, [s.ci.lo for s in summaries], [s.ci.hi for s in summaries], unit="/op", fmt=_fmt_ns,
                    title="median ns/op, 95% CI")
     return Figure(fig, svg + comparison_html(result.comparison), "PGO speedup")
@@ -267,7 +277,8 @@ def pgo_figure(result) -> Figure:
 
 # ---------------------------------------------------------------- versions
 
-DIFF_BG = "#fff3b0"
+# translucent: readable under the light and the dark theme's text colours
+DIFF_BG = "rgba(255,193,7,.22)"
 
 
 def versions_html(report) -> str:
@@ -275,7 +286,7 @@ def versions_html(report) -> str:
     decisions in its own column; lines whose decisions differ are highlighted."""
     from .render import highlight_lines
 
-    th = "text-align:left;padding:3px 8px;border-bottom:1px solid #999;background:#f4f4f4"
+    th = TH_LEFT
     head = "".join(f'<th style="{th}">{e(v)}</th>' for v in report.versions)
     rows = []
     highlighted = {f: highlight_lines(t) for f, t in report.sources.items()}
@@ -287,21 +298,23 @@ def versions_html(report) -> str:
         for v in report.versions:
             msgs = report.messages(v, line, file)
             items = "".join(
-                f'<div style="color:{"#a3160f" if ("heap" in m and "does not" not in m) or m.startswith("leaking") else "#12602b"}">{e(m)}</div>'
+                f'<div style="color:{RED if ("heap" in m and "does not" not in m) or m.startswith("leaking") else GREEN}">{e(m)}</div>'
                 for m in msgs) or '<span style="color:#999">–</span>'
-            cells.append(f'<td style="padding:3px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top;{bg}">{items}</td>')
+            cells.append(f'<td style="{TD_TOP};{bg}">{items}</td>')
         mark = "≠ " if (file, line) in differing else ""
         rows.append(
-            f'<tr><td style="padding:3px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top;white-space:pre;'
+            f'<tr><td style="{TD_TOP};white-space:pre-wrap;'
             f'font-family:var(--jp-code-font-family,monospace);{bg}"><span style="color:#999">{mark}{line}</span> {code.strip()}</td>'
             + "".join(cells) + "</tr>"
         )
     lang = f" · language version {e(report.lang)} (as a go.mod go line sets it)" if report.lang else ""
-    intro = (f'<div style="{FONT};color:#666;margin-bottom:4px">{len(differing)} of {len(report.lines)} lines differ '
+    intro = (f'<div style="{FONT};color:var(--jp-content-font-color2,#666);margin-bottom:4px">{len(differing)} of {len(report.lines)} lines differ '
              f"(highlighted){lang}</div>")
     table = (f'<table style="border-collapse:collapse;{FONT}"><thead><tr><th style="{th}">line</th>{head}</tr></thead>'
              f'<tbody>{"".join(rows)}</tbody></table>')
-    return f'<div class="golab-versions tex2jax_ignore mathjax_ignore">{intro}{table}</div>'
+    # pre-wrap and overflow-x: at 1024 px with the side bar open, three version columns beside
+    # the code did not fit, and the last one was cut at the output's edge
+    return f'<div class="golab-versions tex2jax_ignore mathjax_ignore" style="overflow-x:auto">{intro}{table}</div>'
 
 
 def allocs_html(table) -> str:
@@ -316,11 +329,11 @@ def allocs_html(table) -> str:
             f"{c} <span style='color:#888'>({table.bytes[b, v]} B)</span>" for c, v in zip(counts, table.versions)]
         rows.append((style, cells))
     body = "".join(
-        f"<tr{style}>" + "".join(f'<td style="padding:3px 10px;border-bottom:1px solid #e4e4e4">{c}</td>' for c in cells) + "</tr>"
+        f"<tr{style}>" + "".join(f'<td style="{TD_TOP}">{c}</td>' for c in cells) + "</tr>"
         for style, cells in rows)
-    th = "".join(f'<th style="text-align:left;padding:3px 10px;border-bottom:1px solid #999;background:#f4f4f4">{e(h)}</th>' for h in head)
-    note = f'<div style="{FONT};color:#666;margin-top:4px">each benchmark run once for {e(table.benchtime)} with each version; changed rows highlighted</div>'
-    return f'<div class="golab-versions"><table style="border-collapse:collapse;{FONT}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{note}</div>'
+    th = "".join(f'<th style="{TH_LEFT}">{e(h)}</th>' for h in head)
+    note = f'<div style="{FONT};color:var(--jp-content-font-color2,#666);margin-top:4px">each benchmark run once for {e(table.benchtime)} with each version; changed rows highlighted</div>'
+    return f'<div class="golab-versions" style="overflow-x:auto"><table style="border-collapse:collapse;{FONT}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{note}</div>'
 
 
 

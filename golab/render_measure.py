@@ -44,7 +44,7 @@ MUTED = "color:var(--jp-content-font-color2,#555)"
 TABLE = f"border-collapse:collapse;{FONT};line-height:1.4"
 TH = ("text-align:left;padding:3px 10px;border-bottom:1px solid var(--jp-border-color1,#999);"
       "background:var(--jp-layout-color2,#f4f4f4);color:var(--jp-content-font-color1,#222)")
-TD = "padding:3px 10px;border-bottom:1px solid var(--jp-border-color2,#e4e4e4)"
+TD = "text-align:left;padding:3px 10px;border-bottom:1px solid var(--jp-border-color2,#e4e4e4)"
 TDR = TD + ";text-align:right;font-variant-numeric:tabular-nums"
 FIGURE_WIDTH = 620  # px: fits an output area beside the prompt in a 1024 px window with the side bar open
 COLORS = ["#3366cc", "#dc7a12", "#2a9d4b", "#b03a8e", "#777777"]

@@ -459,7 +459,7 @@ class BenchmarkLab(W.VBox):
         self.benchtime = W.Text(value=benchtime, description="benchtime", placeholder="1s, 200x, ...", layout=W.Layout(width="16em"))
         self.run = W.Button(description="Run", button_style="primary", icon="play", layout=_AUTO)
         self.progress = W.IntProgress(value=0, min=0, max=100, description="", bar_style="info", layout=W.Layout(width="12em"))
-        self.status = W.HTML(_status("info", "Pick benchmarks and press Run."), layout=_fill())
+        self.status = W.HTML(_status("info", "Press Run to measure the selected benchmarks (Ctrl- or Shift-click a name to change the selection)."), layout=_fill())
         self.chart = W.Output(layout=_fill())
         self.verdict = W.HTML("", layout=_fill())
         self.result = None

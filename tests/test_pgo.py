@@ -64,6 +64,10 @@ def test_views(result):
     bundle = views.pgo_figure(result)._repr_mimebundle_()
     assert [t["y"] for t in bundle["application/vnd.plotly.v1+json"]["data"]] == [["without profile", "with profile"]]
     assert "<svg" in bundle["text/html"]
+    # the verdict as the title, wrapped so that no line runs past the chart's right edge
+    title = bundle["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+    assert all(len(line) <= 72 for line in title.split("<br>"))
+    assert "text-align:left" in html  # JupyterLab right-aligns a <td> that does not say
 
 
 def test_changed_lines_compares_two_reports():

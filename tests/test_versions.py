@@ -149,6 +149,9 @@ def test_compare_versions_marks_the_lines_that_differ():
     html = views.versions_html(report)
     assert html.count(views.DIFF_BG) >= 4  # the differing line's cells are highlighted
     assert "moved to heap: v" in html and "go1.24.11" in html
+    # drawn to fit a narrow window: text cells say left (JupyterLab right-aligns a <td>), the code
+    # may wrap, and a table still too wide scrolls instead of being cut at the output's edge
+    assert "text-align:left" in html and "white-space:pre-wrap" in html and "overflow-x:auto" in html
     same = versions.compare_versions("func f() int { x := 1; return x }\n", ["1.24", "1.27"])
     assert same.differing == []
 
