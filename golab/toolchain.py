@@ -424,14 +424,38 @@ def user_temp_root() -> str:
             f"golab cannot make its temp folder {root} ({where}): {exc.strerror}. "
             "Set GOLAB_TMPDIR to a writable folder."
         ) from None
-    if not os.path.isdir(root) or not os.access(root, os.W_OK | os.X_OK):
-        raise InvalidSetting(f"golab's temp folder {root} is not a writable folder; set GOLAB_TMPDIR to one that is.")
     with _swept_lock:
         fresh = root not in _swept
-        _swept.add(root)
     if fresh:
+        # Checked once per process: nobody but root can give a folder to us
+        # later, and in a sticky /tmp nobody else can remove or rename ours.
+        _check_private(root, uid, "GOLAB_TMPDIR" if configured else "the system temp dir")
+        with _swept_lock:
+            _swept.add(root)
         sweep_dead_temp_dirs(root)
     return root
+
+
+def _check_private(root: str, uid: int, where: str) -> None:
+    """``root`` must be a real folder (not a symlink), owned by ``uid``, with
+    no access for group or others: in a shared temp dir another user can
+    make ``golab-UID`` first and plant binaries golab would run."""
+    try:
+        st = os.lstat(root)
+    except OSError as exc:
+        raise InvalidSetting(f"golab cannot use its temp folder {root}: {exc.strerror}. "
+                             "Set GOLAB_TMPDIR to a writable folder.") from None
+    fix = (f"Remove it (it may have been made by another user to trick golab) or set GOLAB_TMPDIR to a folder of "
+           f"your own; golab uses {where}/golab-UID only when it is a folder you own with mode 0700.")
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise InvalidSetting(f"golab's temp folder {root} is not a folder but a symlink or another file. {fix}")
+    if hasattr(os, "getuid") and st.st_uid != uid:
+        raise InvalidSetting(f"golab's temp folder {root} belongs to uid {st.st_uid}, not to you (uid {uid}). {fix}")
+    if st.st_mode & 0o077:
+        raise InvalidSetting(f"golab's temp folder {root} is open to other users (mode {stat.S_IMODE(st.st_mode):04o}). "
+                             f"{fix}")
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise InvalidSetting(f"golab's temp folder {root} is not a writable folder; set GOLAB_TMPDIR to one that is.")
 
 
 def sweep_dead_temp_dirs(root: str) -> list[str]:

@@ -497,3 +497,38 @@ def test_the_sandbox_works_when_golabs_caches_live_under_tmp(monkeypatch, no_lea
     monkeypatch.setitem(tc._helper_paths, key, str(under_tmp))  # where supervisor_path puts it then
     assert tc.supervisor_path() == str(under_tmp) and str(under_tmp).startswith(tempfile.gettempdir())
     assert golab.run(HELLO).stdout == "hello\n"
+
+
+# ---------------------------------------------------------------- the temp root belongs to us (attack 14)
+
+
+def _fresh_root(monkeypatch, base: Path) -> Path:
+    monkeypatch.setenv("GOLAB_TMPDIR", str(base))
+    return base / f"golab-{os.getuid()}"
+
+
+@pytest.mark.parametrize("how", ["open", "foreign", "symlink"])
+def test_a_temp_root_another_user_made_first_is_refused(tmp_path, monkeypatch, how):
+    """Another user makes /tmp/golab-UID first (mode 0777, or a symlink to a
+    folder of theirs) and plants a benchmark binary: golab must not use it."""
+    root = _fresh_root(monkeypatch, tmp_path / "shared")
+    if how == "symlink":
+        theirs = tmp_path / "theirs"
+        (theirs / "benchbin").mkdir(parents=True)
+        os.chmod(theirs, 0o700)
+        root.parent.mkdir()
+        root.symlink_to(theirs)
+    else:
+        (root / "benchbin").mkdir(parents=True)
+        os.chmod(root, 0o777)
+        if how == "foreign":
+            if os.getuid() != 0:
+                pytest.skip("only root can give a folder to another user")
+            user = _learner()
+            os.chown(root, user.pw_uid, user.pw_gid)
+            os.chmod(root, 0o700)
+    want = {"open": "open to other users", "foreign": "belongs to uid", "symlink": "symlink"}[how]
+    with pytest.raises(InvalidSetting, match=want):
+        golab.run(HELLO)
+    with pytest.raises(InvalidSetting, match="GOLAB_TMPDIR"):
+        golab.bench(ALLOC, count=1, benchtime="10x")
