@@ -9,7 +9,8 @@ What it does:
   -trimpath``) through a per-user cache.  A cached binary is *copied* (never
   hard-linked: a program could write through the link) and its SHA-256 is
   checked against the digest recorded when it was built before every use, so
-  a program golab ran cannot make a later benchmark measure another program;
+  a program golab ran cannot make a later benchmark measure another program
+  (the digest lives in this process's memory only: none is read from disk);
 * :func:`run_binary` runs a built binary through :func:`golab.toolchain.run`
   (the supervisor, the caps, the marker), with the memory cap of programs,
   in the sandbox when ``GOLAB_SANDBOX=1``, and, for a benchmark, SIGQUIT at
@@ -114,15 +115,16 @@ def _binary_key(toolchain: Toolchain, snippet: Snippet) -> str:
 
 
 def _from_cache(cache: Path, binary: Path) -> bool:
-    """Copy a cached binary to ``binary`` if its content is what was built."""
-    sidecar = cache.with_suffix(".sha256")
+    """Copy a cached binary to ``binary`` if its content is what this process
+    built.  Only a digest held in memory counts: a program golab ran (as the
+    same user) can rewrite any file in the cache, a digest beside the binary
+    included, so after a kernel restart a benchmark is built again (Go's
+    build cache makes that a link step)."""
+    sidecar = cache.with_suffix(".sha256")  # written by older golab versions: removed with a stale binary
     with _cache_lock:
         want = _digests.get(str(cache))
     if want is None:
-        try:
-            want = sidecar.read_text().strip()
-        except OSError:
-            return False
+        return False
     try:
         shutil.copyfile(cache, binary)
         os.chmod(binary, 0o700)
@@ -143,12 +145,9 @@ def _to_cache(binary: Path, cache: Path) -> None:
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         digest = _sha256(binary)
-        tag = f".{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp, tmp_sum = cache.with_suffix(tag), cache.with_suffix(".sha256" + tag)
+        tmp = cache.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         shutil.copyfile(binary, tmp)
         os.chmod(tmp, 0o500)
-        tmp_sum.write_text(digest + "\n")
-        os.replace(tmp_sum, cache.with_suffix(".sha256"))
         os.replace(tmp, cache)
         with _cache_lock:
             _digests[str(cache)] = digest

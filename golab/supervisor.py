@@ -102,7 +102,7 @@ func sandboxMode(args []string) {
 		fail(125, "usage: sandbox WORKDIR -- ...")
 	}
 	workdir := args[0]
-	self, _ := os.Executable()
+	self := "/proc/self/exe"
 	// the helper may live under /tmp, which is about to be replaced: keep it open
 	selfFd, err := syscall.Open(self, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -248,7 +248,8 @@ func main() {
 	syscall.CloseOnExec(statusFd) // the command must not inherit it (and forge its own fate)
 	status := os.NewFile(uintptr(statusFd), "status")
 
-	self, _ := os.Executable()
+	// the very file golab verified, even if its path is replaced meanwhile
+	self := "/proc/self/exe"
 	cmd := exec.Command(self, append([]string{"exec", as, cpu, "--"}, cmdArgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -649,10 +649,12 @@ def _signature(path: str) -> tuple:
 
 
 def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
-    """The supervisor helper for this toolchain, built on first use into a
-    per-user cache and verified before each use: by its SHA-256 the first
-    time (and whenever the file changed since), by its inode and change time
-    otherwise; a program golab ran cannot swap it for another."""
+    """The supervisor helper for this toolchain, built by this process on its
+    first use (into a per-user cache; the build is reproducible) and verified
+    before each use: by its inode and change time, and by its SHA-256 against
+    the digest of this process's own build whenever the file changed; a
+    program golab ran cannot swap it for another, in this process or the next
+    (no digest is read from disk)."""
     from . import supervisor
 
     toolchain = toolchain or find_go()
@@ -676,10 +678,12 @@ def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
                 return path
         except OSError:
             pass
+        # The digest that counts is the one this process got from its own
+        # build: nothing on disk is trusted for it, since a program golab ran
+        # (as the same user) can rewrite any file of the cache, a digest
+        # beside the helper included.  The build is reproducible, so the
+        # first use in each process costs one `go build` (0.3 s here).
         known = _helper.get(path)
-        if known is None:  # built by another golab process: its digest is beside it
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                known = Path(path + ".sha256").read_text().strip() or None
         if known is not None and os.path.isfile(path):
             try:
                 before = _signature(path)
@@ -727,9 +731,9 @@ def _build_helper(toolchain: "Toolchain", path: str, source: str, cache_dir: str
         digest = _file_digest(out)
         staged = f"{path}.{os.getpid()}.{threading.get_ident()}"
         shutil.copy2(out, staged)
-        Path(staged + ".sha256").write_text(digest + "\n")
-        os.replace(staged + ".sha256", path + ".sha256")
         os.replace(staged, path)
+        with contextlib.suppress(OSError):  # older golab versions trusted a digest written here
+            os.unlink(path + ".sha256")
         return digest
     finally:
         remove_tree(tmp)

@@ -532,3 +532,25 @@ def test_a_temp_root_another_user_made_first_is_refused(tmp_path, monkeypatch, h
         golab.run(HELLO)
     with pytest.raises(InvalidSetting, match="GOLAB_TMPDIR"):
         golab.bench(ALLOC, count=1, benchtime="10x")
+
+
+def test_a_poisoned_cached_benchmark_with_a_matching_digest_file_is_not_trusted_after_a_restart(no_leaks):
+    """Attack 13: a program rewrites a cached test binary and the ``.sha256``
+    beside it; after a kernel restart (this process's in-memory digests
+    gone) the benchmark must measure the source, not the planted binary."""
+    import hashlib
+
+    from golab import binary
+
+    golab.bench(ALLOC, count=1, benchtime="100x")
+    cache = Path(tc.user_temp_root()) / "benchbin"
+    alloc_bin = next(p for p in cache.glob("*.test") if str(p) in binary._digests)
+    golab.bench(NOALLOC, count=1, benchtime="100x")
+    other = next(p for p in cache.glob("*.test") if p != alloc_bin)
+    planted = other.read_bytes()  # a real benchmark binary that measures 0 allocs/op
+    os.chmod(alloc_bin, 0o700)
+    alloc_bin.write_bytes(planted)
+    alloc_bin.with_suffix(".sha256").write_text(hashlib.sha256(planted).hexdigest() + "\n")
+    binary._digests.clear()  # what a kernel restart forgets
+    again = golab.bench(ALLOC, count=1, benchtime="100x")
+    assert again["Alloc"].allocs_per_op == 1

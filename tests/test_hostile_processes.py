@@ -237,3 +237,38 @@ def test_a_program_that_kills_the_supervisor_leaves_nothing(mechanism, no_leaks)
     report = golab.run(src, timeout=30)
     assert report.status in ("killed", "ok", "exit")  # the supervisor (under the subreaper: its parent) is gone
     assert _settle() == []
+
+
+NEXT_PROCESS = """
+import golab
+print(golab.run('func main() { fmt.Println("real") }').stdout, end="")
+"""
+
+
+def test_a_poisoned_supervisor_with_a_matching_digest_file_is_not_trusted_by_the_next_process(tmp_path, no_leaks):
+    """Attack 12: a program replaces the cached supervisor and writes a
+    matching ``.sha256`` beside it; a kernel restart (a new Python process)
+    must not run it: nothing on disk is trusted for the digest."""
+    import hashlib
+
+    helper = tc.supervisor_path()
+    original = Path(helper).read_bytes()
+    marker = tmp_path / "poisoned-supervisor-ran"
+    evil = f"#!/bin/sh\necho ran >> {marker}\nexit 125\n".encode()
+    staged = Path(helper + ".test-swap")
+    try:
+        staged.write_bytes(evil)
+        os.chmod(staged, 0o700)
+        os.replace(staged, helper)
+        Path(helper + ".sha256").write_text(hashlib.sha256(evil).hexdigest() + "\n")
+        r = subprocess.run([sys.executable, "-c", NEXT_PROCESS], capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert r.stdout == "real\n", r.stderr[-2000:]
+        assert not marker.exists()
+        assert Path(helper).read_bytes() == original  # rebuilt from source (the build is reproducible)
+    finally:
+        Path(helper + ".sha256").unlink(missing_ok=True)
+        if Path(helper).read_bytes() != original:
+            staged.write_bytes(original)
+            os.chmod(staged, 0o700)
+            os.replace(staged, helper)
