@@ -50,7 +50,9 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from .errors import CompilerOutOfMemory, DiskFull, GolabError, GoNotFound, GoTimeout, InvalidSetting
+from .errors import (
+    CompilerOutOfMemory, DiskFull, GolabError, GoNotFound, GoTimeout, InvalidSetting, SupervisorFailed,
+)
 
 DEFAULT_TIMEOUT = 60.0  # seconds: a cold build of fmt takes several
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes kept of each of stdout / stderr
@@ -1018,17 +1020,21 @@ def run(
     for r in readers:
         r.join(timeout=5)
     returncode = proc.returncode
-    fate = b"".join(status).decode("ascii", "replace").split()
-    if len(fate) >= 2 and fate[-2] == "exit" and fate[-1].lstrip("-").isdigit():
-        returncode = int(fate[-1])
-    elif len(fate) >= 2 and fate[-2] == "signal" and fate[-1].isdigit():
-        returncode = -int(fate[-1])
+    # The supervisor writes "pid N" then one fate: anything else is not its
+    # word (it was killed, or something wrote on its pipe) and is not taken.
+    fate = _FATE.fullmatch(b"".join(status).decode("ascii", "replace"))
+    if fate and fate["exit"] is not None:
+        returncode = int(fate["exit"])
+    elif fate:
+        returncode = -int(fate["signal"])
     else:
         # The supervisor died without a word (a program under the subreaper
         # killed its parent, say): end whatever still carries this run's marker.
         _kill_marked(run_id)
     if quit_sent and not timed_out:
         timed_out = True  # SIGQUIT at the deadline ended it: still a timeout
+    if returncode in (125, 126, 127) and not timed_out:
+        _raise_for_supervisor_failure(err, args)
     result = RunResult(
         args=list(map(str, args)),
         returncode=returncode,
@@ -1044,6 +1050,23 @@ def run(
     if tool and not result.ok and not timed_out:
         _raise_for_toolchain_failure(result, args)
     return result
+
+
+_FATE = re.compile(r"(?:pid \d+\n)?(?:exit (?P<exit>-?\d+)|signal (?P<signal>\d+))\n")
+
+
+def _raise_for_supervisor_failure(err: list[bytes], args: Sequence[str]) -> None:
+    """Exit status 125-127 with the supervisor's own last words on stderr: the
+    program never ran (a program printing those words only fools golab
+    into this message)."""
+    last = b"".join(err).decode("utf-8", "replace").rstrip().rpartition("\n")[2]
+    if not last.startswith("golab-supervisor: "):
+        return
+    why = last[len("golab-supervisor: "):]
+    hint = ("The sandbox (GOLAB_SANDBOX=1) cannot be set up here; unset GOLAB_SANDBOX to run programs without it "
+            "(see the README's JupyterHub section), or report this with `python -m golab doctor`."
+            if why.startswith("sandbox") else "Run `python -m golab doctor` to check golab's setup.")
+    raise SupervisorFailed(f"golab's supervisor could not start {os.path.basename(str(args[0]))}: {why}. {hint}")
 
 
 def _raise_for_toolchain_failure(result: "RunResult", args: Sequence[str]) -> None:

@@ -16,6 +16,7 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -554,3 +555,89 @@ def test_a_poisoned_cached_benchmark_with_a_matching_digest_file_is_not_trusted_
     binary._digests.clear()  # what a kernel restart forgets
     again = golab.bench(ALLOC, count=1, benchtime="100x")
     assert again["Alloc"].allocs_per_op == 1
+
+
+# ---------------------------------------------------------------- the sandbox holds (attacks 18, 20)
+
+UNDO_MOUNTS = r"""
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+func main() {
+	fmt.Println(syscall.Mount("", "/", "", syscall.MS_BIND|syscall.MS_REMOUNT, "") != nil)
+	fmt.Println(syscall.Unmount("/tmp", syscall.MNT_DETACH) != nil)
+	fmt.Println(os.WriteFile("TARGET", []byte("x"), 0o644) != nil)
+	fmt.Println(os.WriteFile("here.txt", []byte("x"), 0o644) == nil)
+	// a user namespace of its own: every capability there, but the mounts are locked
+	exec.Command("unshare", "-Urm", "sh", "-c", "mount -o remount,bind,rw / ; umount -l /tmp ; echo x > TARGET").Run()
+}
+"""
+
+
+def test_a_sandboxed_program_cannot_undo_its_mounts(tmp_path, monkeypatch, no_leaks):
+    """Attack 18: golab running as root, GOLAB_SANDBOX=1: the program is
+    uid 0 in a user namespace that owns its mount namespace; it must have
+    no capability left to remount / read-write or unmount the private /tmp,
+    and a user namespace of its own must find the mounts locked."""
+    _sandbox_or_skip(monkeypatch)
+    target = tmp_path / "outside.txt"
+    report = golab.run(UNDO_MOUNTS.replace("TARGET", str(target)))
+    assert report.stdout.split() == ["true"] * 4, report.text()
+    assert not target.exists()
+
+
+AS_LEARNER = """
+import os, sys, golab
+os.environ.update(dict(a.split("=", 1) for a in sys.argv[2:]) or {"GOLAB_SANDBOX": "1"})
+try:
+    r = golab.run(sys.argv[1], timeout=120)
+    print(r.status if r.exit_code in (0, None) else r.exit_code, r.stdout.split())
+except golab.GolabError as e:
+    print(type(e).__name__, e)
+"""
+
+
+def _run_as_learner(code: str, *args: str) -> subprocess.CompletedProcess:
+    """Run Python ``code`` as a non-root user (made with useradd), with a
+    home and temp folder of its own; /root is made traversable for the
+    run when the interpreter lives there, and put back."""
+    user = _learner()
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv (util-linux) is needed to run as another user")
+    home = Path(tempfile.mkdtemp(prefix="golab-learner-"))
+    os.chown(home, user.pw_uid, user.pw_gid)
+    os.chmod(home, 0o755)
+    request_cleanup.append(home)
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(home / "tmp"),
+           "GOCACHE": str(home / "go-build")}
+    root_mode = os.stat("/root").st_mode
+    opened = sys.executable.startswith("/root/") and not root_mode & 0o001
+    try:
+        if opened:
+            os.chmod("/root", stat.S_IMODE(root_mode) | 0o711)
+        return subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
+                               sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                              timeout=900, cwd=home)
+    finally:
+        if opened:
+            os.chmod("/root", stat.S_IMODE(root_mode))
+
+
+@pytest.mark.slow
+def test_the_sandbox_works_for_a_non_root_user_and_still_holds(tmp_path, monkeypatch):
+    """Attack 20: for a non-root user every sandboxed run failed (the mount
+    step lost its capabilities at execve) and was reported as the
+    program's os.Exit.  Now it runs, and the program cannot undo it."""
+    _sandbox_or_skip(monkeypatch)
+    outside = tmp_path / "learner-outside"
+    outside.mkdir()
+    os.chmod(outside, 0o777)
+    target = outside / "x.txt"
+    r = _run_as_learner(AS_LEARNER, UNDO_MOUNTS.replace("TARGET", str(target)))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "ok " + str(["true"] * 4), r.stdout + r.stderr[-2000:]
+    assert not target.exists()

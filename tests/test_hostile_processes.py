@@ -272,3 +272,39 @@ def test_a_poisoned_supervisor_with_a_matching_digest_file_is_not_trusted_by_the
             staged.write_bytes(original)
             os.chmod(staged, 0o700)
             os.replace(staged, helper)
+
+
+TOUCH_SUPERVISOR = r"""
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	sup := os.Getppid()
+	_, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", sup), os.O_RDWR, 0)
+	fmt.Println(err != nil)
+	_, err = os.ReadDir(fmt.Sprintf("/proc/%d/fd", sup))
+	fmt.Println(err != nil)
+	for fd := 0; fd < 64; fd++ { // forge a fate on whatever pipe is there
+		if f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/%d", sup, fd), os.O_WRONLY, 0); err == nil {
+			f.Write([]byte("exit 0\n"))
+		}
+	}
+	os.Exit(7)
+}
+"""
+
+
+@pytest.mark.slow
+def test_under_the_subreaper_a_program_cannot_reach_into_the_supervisor():
+    """Attacks 10 and 11: running as the same user, a program could write the
+    supervisor's memory through /proc/PID/mem (and so outlive golab) or
+    reopen its status pipe through /proc/PID/fd (and forge its fate).  The
+    supervisor is not dumpable: neither is allowed.  Run as a non-root
+    user: root may do both anyway (CAP_SYS_PTRACE)."""
+    from test_hostile_inputs import AS_LEARNER, _run_as_learner
+
+    r = _run_as_learner(AS_LEARNER, TOUCH_SUPERVISOR, "GOLAB_CONTAINMENT=subreaper")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "7 ['true', 'true']", r.stdout + r.stderr[-2000:]
