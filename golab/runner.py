@@ -153,7 +153,9 @@ class RunReport:
             parts.append("-- stderr --\n" + self.stderr.rstrip("\n"))
         if self.cut_note:
             parts.append(self.cut_note)
-        return "\n".join(parts)
+        # the program's bytes are data: an ESC sequence, a carriage return or a
+        # bidi override is shown as an escape, never acted on by a terminal
+        return display.escape_control("\n".join(parts))
 
     def to_json(self) -> dict:
         return {

@@ -641,3 +641,31 @@ def test_the_sandbox_works_for_a_non_root_user_and_still_holds(tmp_path, monkeyp
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == "ok " + str(["true"] * 4), r.stdout + r.stderr[-2000:]
     assert not target.exists()
+
+
+# ---------------------------------------------------------------- a program's bytes are data (attacks 23, 28)
+
+RAW_CONTROLS = "\x00\x07\x1b\r\x85\x9b\u2028\u202e\u2066"
+NOISY = ('func main() {\n\tfmt.Print("\\x1b]52;c;ZWNobw==\\x07 real\\rFAKE \\x1b[2J\\x00nul \\u202eevil\\u2066 \\u0085\\u009b\\n")\n'
+         '\tfmt.Fprint(os.Stderr, "\\x1b[1A\\x1b[2Kerased\\r\\n")\n\tos.Exit(1)\n}\n')
+
+
+def test_control_characters_from_a_program_reach_no_view_raw(no_leaks):
+    """ESC sequences (OSC 52 writes the clipboard), BEL, NUL, a carriage
+    return that overwrites a line, C1 controls and bidi overrides a program
+    prints are shown as escapes or marks in str(), text() and HTML."""
+    report = golab.run(NOISY)
+    assert "\x1b" in report.stdout and "\u202e" in report.stdout  # the data itself is kept as it was
+    for view in (str(report), report.text(), report._repr_html_()):
+        assert not [c for c in view if c in RAW_CONTROLS], [hex(ord(c)) for c in view if c in RAW_CONTROLS]
+    assert "\\x1b]52" in report.text() and "\\u202e" in report.text()
+
+
+def test_the_cli_prints_no_bidi_or_c1_controls_of_a_file(tmp_path, no_leaks):
+    """Attack 28: a bidi override (U+202E) in a comment reordered what the
+    terminal showed of the source."""
+    (tmp_path / "main.go").write_text("package main\n\n// \u202eevil\u2066 \x85\x9b[2J\n" + GOOD + "\nfunc main() { newInt() }\n")
+    r = cli("escape", str(tmp_path))
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert not [c for c in r.stdout + r.stderr if c in RAW_CONTROLS], (r.stdout + r.stderr)[-1500:]
+    assert "\\u202e" in r.stdout
