@@ -419,11 +419,24 @@ class BenchStream:
             return
         if text.startswith("    "):
             self._last_log = stripped.split(": ", 1)[-1]
-        shaped = _RESULT.match(stripped)
-        if not shaped:
-            return
-        sample = self._parse(text)
+        # The testing package writes "NAME\t" and the result right after the
+        # benchmark's last run, with a newline: its line is the *suffix* of
+        # the output line, after whatever the program printed without a
+        # newline ("BenchmarkAdd-2 \t12345" glued in front of it, say).
+        # So the result is read from the last "Benchmark" on the line that
+        # starts a result-shaped rest, and what came before it is ignored.
+        shaped, start = None, len(text)
+        while shaped is None:
+            start = text.rfind("Benchmark", 0, start)
+            if start < 0:
+                return
+            shaped = _RESULT.match(text[start:].strip())
+        if start > 0 and text[:start].strip():
+            self.ignored.append(text[:start].strip())
+        real = text[start:]
+        sample = self._parse(real)
         name = shaped.group("name")
+        stripped = real.strip()
         if self.current is None or not (name == self.current or name.startswith(self.current + "/")
                                         or self.current.startswith(name + "/")):
             self.ignored.append(stripped)

@@ -336,6 +336,20 @@ def test_printed_benchmark_lines_are_not_samples(no_leaks):
     assert any("printed" in w and "benchmark result format" in w for w in r.warnings)
 
 
+def test_a_fake_result_glued_in_front_of_the_real_line_is_not_a_sample(no_leaks):
+    """Attack 24: the benchmark prints a whole fake result line in its first
+    run and an unfinished "BenchmarkB-2 \\t12345" at the end of each run,
+    so the testing package's real line is glued behind it: the real result
+    (the line's suffix) is kept, every fake is ignored."""
+    src = ('var once bool\n\nvar sink []byte\n\nfunc BenchmarkB(b *testing.B) {\n\tif !once {\n\t\tonce = true\n'
+           '\t\tfmt.Print("BenchmarkB-2 \\t99999999\\t0.0001 ns/op\\t0 B/op\\t0 allocs/op\\n")\n\t}\n'
+           '\tfor b.Loop() {\n\t\tsink = make([]byte, 64)\n\t}\n\tfmt.Print("BenchmarkB-2 \\t12345")\n}\n')
+    r = golab.bench(src, count=3, benchtime="50x")
+    assert len(r["B"].samples) == 3, r.samples
+    assert all(s.iterations == 50 and s.allocs_per_op == 1 for s in r.samples), r.samples
+    assert any("benchmark result format" in w for w in r.warnings)
+
+
 def test_panic_text_on_stderr_with_exit_0_is_not_a_panic(no_leaks):
     report = golab.run('func main() {\n\tfmt.Fprintln(os.Stderr, "panic: just words")\n}\n')
     assert report.status == "ok" and report.panic is None
