@@ -779,7 +779,8 @@ def scratch_dir() -> Iterator[Path]:
     creating and removing a folder costs more than writing a few small files
     (a directory removal took 1.4 ms on this machine's ext4, a tenth of a
     short compile).  The pool is removed when the process exits."""
-    pool = os.path.join(user_temp_root(), f"pool-{os.getpid()}")
+    root = user_temp_root()
+    pool = os.path.join(root, f"pool-{os.getpid()}")
     with _scratch_lock:
         free = _scratch_free.get(pool)
         if free is None:
@@ -791,10 +792,17 @@ def scratch_dir() -> Iterator[Path]:
             free = _scratch_free[pool] = []
         path = free.pop() if free else None
     if path is None or not os.path.isdir(path):
-        os.makedirs(pool, mode=0o700, exist_ok=True)
-        path = tempfile.mkdtemp(dir=pool)
+        try:
+            os.makedirs(pool, mode=0o700, exist_ok=True)
+            path = tempfile.mkdtemp(dir=pool)
+        except OSError as exc:
+            raise _disk_error(exc, root) from None
     try:
         yield Path(path)
+    except OSError as exc:  # writing the snippet, its importcfg...: a full disk says so
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_error(exc, root) from None
+        raise
     finally:
         try:
             with os.scandir(path) as entries:

@@ -387,6 +387,41 @@ def test_a_full_disk_reads_as_a_full_disk(tmp_path, no_leaks):
     assert "does not compile" not in r.stdout
 
 
+FULL_DISK_ESCAPE = """
+import os, golab
+from golab.toolchain import user_temp_root
+user_temp_root()
+try:
+    with open(os.path.join(os.environ["GOLAB_TMPDIR"], "filler"), "wb") as f:
+        while True:
+            f.write(b"x" * 65536)
+            f.flush()
+except OSError:
+    pass
+try:
+    golab.escape('import "strings"\\n\\nfunc f() *int {\\n\\tx := len(strings.Repeat("a", 3))\\n\\treturn &x\\n}\\n')
+    print("no error")
+except golab.GolabError as exc:
+    print(type(exc).__name__ + ":", exc)
+"""
+
+
+def test_a_full_disk_during_an_escape_analysis_is_disk_full_not_a_traceback(tmp_path, no_leaks):
+    """Attack 25: the compile's scratch files (the snippet, its importcfg)
+    on a full disk gave an OSError traceback."""
+    tc.supervisor_path()
+    full = tmp_path / "full"
+    full.mkdir()
+    (tmp_path / "full_disk.py").write_text(FULL_DISK_ESCAPE)
+    script = f"mount -t tmpfs -o size=1m tmpfs {full} && echo mounted && exec {sys.executable} {tmp_path / 'full_disk.py'}"
+    r = subprocess.run(["unshare", "--user", "--map-current-user", "--mount", "sh", "-c", script], capture_output=True,
+                       text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(full)})
+    if not r.stdout.startswith("mounted\n"):
+        pytest.skip(f"cannot mount a small disk here (needs user and mount namespaces): {r.stderr.strip()[-300:]}")
+    assert r.stdout.removeprefix("mounted\n").startswith("DiskFull: ") and "full" in r.stdout, r.stdout + r.stderr[-2000:]
+    assert "Traceback" not in r.stderr
+
+
 # ---------------------------------------------------------------- terminal and regexes
 
 
