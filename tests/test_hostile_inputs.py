@@ -440,6 +440,26 @@ def test_an_exponential_want_regex_is_refused_quickly(tmp_path):
     assert r.returncode == 1 and "exponential time" in r.stdout, r.stdout + r.stderr
 
 
+def test_a_polynomial_want_regex_is_refused_quickly(no_leaks):
+    """Attack 30: fourteen ``.*`` and a letter that is never there: no
+    nested repetition, but about n**15 steps of backtracking (hours)."""
+    import time
+
+    long = "a" * 44
+    src = (f"func f({long}, b *int) *int {{ return {long} }} // want \"{'.*' * 14}Z\"\n\n"
+           "func main() { x, y := 1, 2; f(&x, &y) }\n")
+    start = time.monotonic()
+    report = golab.check(src, timeout=120)
+    assert time.monotonic() - start < 30
+    (want,) = report.wants
+    assert not want.holds and "open-ended repeats" in want.actual[0], want
+
+
+def test_a_want_regex_with_a_few_open_repeats_still_works(no_leaks):
+    report = golab.check("func f(p *int) *int { return p } // want \"leaking param: .* to result .*\"\n")
+    assert [w.holds for w in report.wants] == [True], report.wants
+
+
 # ---------------------------------------------------------------- the sandbox
 
 
