@@ -109,8 +109,15 @@ func execMode(args []string) {
 	if len(args) < 4 || args[2] != "--" {
 		fail(125, "usage: exec ASBYTES CPUSECONDS -- CMD ARGS...")
 	}
-	as, _ := strconv.ParseUint(args[0], 10, 64)
-	cpu, _ := strconv.ParseUint(args[1], 10, 64)
+	// a value that does not parse is an error, never "no limit"
+	as, err := strconv.ParseUint(args[0], 10, 64)
+	if err != nil {
+		fail(125, "bad memory limit %q: %v", args[0], err)
+	}
+	cpu, err := strconv.ParseUint(args[1], 10, 64)
+	if err != nil {
+		fail(125, "bad CPU-time limit %q: %v", args[1], err)
+	}
 	syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{Cur: 0, Max: 0})
 	if cpu > 0 {
 		syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: cpu, Max: cpu + 5})
@@ -125,7 +132,7 @@ func execMode(args []string) {
 			path = p
 		}
 	}
-	err := syscall.Exec(path, cmd, os.Environ())
+	err = syscall.Exec(path, cmd, os.Environ())
 	fail(127, "cannot run %s: %v", cmd[0], err)
 }
 

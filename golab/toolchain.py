@@ -61,6 +61,8 @@ DEFAULT_MAX_MEMORY = 2 * 1024**3  # bytes of address space for programs golab ru
 # lesson's compile needs well under 1 GiB of address space, a snippet that
 # doubles a string constant 24 times needs 2.6 GB of memory.
 DEFAULT_MAX_COMPILER_MEMORY = 2 * 1024**3
+MAX_SECONDS = 7 * 86400  # a longer timeout is a mistake, and overflows the CPU-time backstop's arithmetic
+MAX_BYTES = 1 << 50  # 1 PiB: above any address space (2**64 would wrap to "no limit" in the supervisor)
 MIN_MEMORY = 64 * 1024**2  # below this not even the Go runtime starts: refused as a setting
 
 INSTALL_HINT = (
@@ -88,14 +90,23 @@ def check_seconds(value, what: str) -> float:
     naming ``what`` (``timeout=``, ``--timeout``, ``GOLAB_TIMEOUT``)."""
     try:
         seconds = float(value)
+    except OverflowError:  # an int like 10**400
+        seconds = math.inf
     except (TypeError, ValueError):
-        raise InvalidSetting(f"{what} must be a number of seconds, like 60; got {value!r}.") from None
+        raise InvalidSetting(f"{what} must be a number of seconds, like 60; got {_short(value)}.") from None
     if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
         raise InvalidSetting(
-            f"{what} must be a positive, finite number of seconds, like 60; got {value!r}. "
+            f"{what} must be a positive, finite number of seconds, like 60; got {_short(value)}. "
             "(NaN, infinity, zero and negative values would never stop a program, or stop it at once.)"
         )
+    if seconds > MAX_SECONDS:
+        raise InvalidSetting(f"{what} must be at most {MAX_SECONDS} seconds (a week); got {_short(value)}.")
     return seconds
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + f"... ({len(text)} characters)"
 
 
 def check_bytes(value, what: str, minimum: int = 1) -> int:
@@ -112,11 +123,15 @@ def check_bytes(value, what: str, minimum: int = 1) -> int:
     else:
         try:
             number = float(value)
+        except OverflowError:  # an int like 10**400
+            number = math.inf
         except (TypeError, ValueError):
-            raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {value!r}.") from None
+            raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {_short(value)}.") from None
     if not math.isfinite(number) or number < minimum:
         low = f"at least {_human_bytes(minimum)}" if minimum > 1 else "positive"
-        raise InvalidSetting(f"{what} must be a finite number of bytes, {low}; got {value!r}.")
+        raise InvalidSetting(f"{what} must be a finite number of bytes, {low}; got {_short(value)}.")
+    if number > MAX_BYTES:  # more than any address space: would silently mean no limit
+        raise InvalidSetting(f"{what} must be at most {_human_bytes(MAX_BYTES)} (1 PiB); got {_short(value)}.")
     return int(number)
 
 

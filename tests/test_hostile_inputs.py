@@ -146,6 +146,23 @@ def test_api_memory_cap_of_zero_or_less_is_refused_not_unlimited(value, no_leaks
         golab.run(HELLO, max_memory=value)
 
 
+@pytest.mark.parametrize("setting", ["timeout", "max_memory", "max_output"])
+@pytest.mark.parametrize("value", [10**400, 1e300, "99999999T"], ids=["10**400", "1e300", "99999999T"])
+def test_huge_limits_are_refused_not_a_traceback_or_no_limit(setting, value, no_leaks):
+    """Attacks 01-03: 10**400 gave an OverflowError traceback; 1e300 seconds
+    or 99999999T bytes (past 2**64) silently meant no limit at all."""
+    if setting == "timeout" and isinstance(value, str):
+        value = 1e12
+    with pytest.raises(InvalidSetting, match=f"{setting} must be"):
+        golab.run(HELLO, **{setting: value})
+
+
+def test_a_huge_memory_setting_in_the_environment_is_refused(monkeypatch, no_leaks):
+    monkeypatch.setenv("GOLAB_MAX_MEMORY", "99999999T")
+    with pytest.raises(InvalidSetting, match="GOLAB_MAX_MEMORY"):
+        golab.run(HELLO)
+
+
 def test_magic_timeout_nan_is_a_message(ip, no_leaks):
     result = ip.run_cell("%%go_run --timeout nan\n" + HELLO, store_history=False)
     assert result.error_in_exec is None
