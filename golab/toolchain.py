@@ -516,7 +516,13 @@ def remove_tree(path: str | os.PathLike) -> None:
         except OSError:
             pass
 
-    if not os.path.lexists(path):
+    try:
+        top = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):  # a symlink (planted where a temp dir was) or a file: remove it, never follow it
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return
     for dirpath, dirnames, _ in os.walk(path):
         for d in dirnames:
@@ -527,8 +533,8 @@ def remove_tree(path: str | os.PathLike) -> None:
             except OSError:
                 pass
     try:
-        os.chmod(path, stat.S_IRWXU)
-    except OSError:
+        os.chmod(path, stat.S_IRWXU, follow_symlinks=False)
+    except (OSError, NotImplementedError):
         pass
     shutil.rmtree(path, onerror=fix)
 

@@ -308,3 +308,24 @@ def test_under_the_subreaper_a_program_cannot_reach_into_the_supervisor():
     r = _run_as_learner(AS_LEARNER, TOUCH_SUPERVISOR, "GOLAB_CONTAINMENT=subreaper")
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == "7 ['true', 'true']", r.stdout + r.stderr[-2000:]
+
+
+def test_the_sweep_removes_a_planted_symlink_without_following_it(tmp_path):
+    """Attack 37: a program plants, in golab's temp root, a symlink named
+    like a dead process's temp dir, pointing at a folder of the user's; the
+    next sweep must remove the link, not chmod (or empty) its target."""
+    root = tmp_path / f"golab-{os.getuid()}"
+    root.mkdir(mode=0o700)
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "keep.txt").write_text("precious")
+    os.chmod(notes, 0o755)
+    os.chmod(notes / "sub", 0o750)
+    (root / "run-999999999.1.planted").symlink_to(notes)
+    (root / "run-999999998.1.dir").mkdir()
+    (root / "run-999999998.1.dir" / "inner").symlink_to(notes)
+    removed = tc.sweep_dead_temp_dirs(str(root))
+    assert sorted(removed) == ["run-999999998.1.dir", "run-999999999.1.planted"]
+    assert os.listdir(root) == []
+    assert (notes / "keep.txt").read_text() == "precious"
+    assert oct(os.stat(notes).st_mode & 0o777) == "0o755" and oct(os.stat(notes / "sub").st_mode & 0o777) == "0o750"
