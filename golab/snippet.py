@@ -431,6 +431,9 @@ def _lang_of(sources: list[SourceFile]) -> str | None:
 _PATHLIKE = re.compile(r"^(?:\.{1,2}/|~/|/(?![/*])|[\w.\-]+/)[^\n(){};=\"'`]*$")
 
 
+MAX_NAME_BYTES = 200  # room for the suffixes golab adds (_test.go, .tmp)
+
+
 def _check_name(name: str) -> None:
     """A file name goes into ``//line`` directives: a newline or another
     control character would end the directive and inject code."""
@@ -439,6 +442,14 @@ def _check_name(name: str) -> None:
         raise SnippetError(
             f"the file name {name!r} contains a control character ({bad[0]!r}); golab writes file names into "
             "//line directives, so it refuses them. Rename the file."
+        )
+    # golab writes the file under this name: a name past the file system's
+    # limit (255 bytes on Linux) would fail there as an OSError
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in re.split(r"[/\\]", name)), default=0)
+    if longest > MAX_NAME_BYTES:
+        raise SnippetError(
+            f"the file name {name[:40]!r}... is {longest} bytes long; golab takes file names up to {MAX_NAME_BYTES} "
+            "bytes (the file system's limit is 255). Use a shorter name."
         )
 
 

@@ -979,9 +979,13 @@ def run(
     work = os.path.abspath(cwd) if cwd is not None else os.getcwd()
     cpu_backstop = int(timeout * (os.cpu_count() or 1) + 30)
     helper = supervisor_path()
-    status_r, status_w = os.pipe()
-    command = [helper, "run", mode, str(os.getpid()), str(status_w), str(max_memory or 0), str(cpu_backstop),
+    command = [helper, "run", mode, str(os.getpid()), "STATUS", str(max_memory or 0), str(cpu_backstop),
                work, "--", *map(str, args)]
+    if any("\0" in a for a in command):
+        raise InvalidSetting("a program's arguments cannot contain NUL bytes (\\x00): the system ends an argument "
+                             "there. Remove them from args=.")
+    status_r, status_w = os.pipe()
+    command[4] = str(status_w)
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -991,6 +995,11 @@ def run(
     except OSError as exc:
         os.close(status_r)
         os.close(status_w)
+        if exc.errno == errno.E2BIG:
+            raise InvalidSetting(
+                f"the arguments for {os.path.basename(str(args[0]))} are too long for the system "
+                f"({sum(len(a) for a in command[9:])} characters; Linux takes 128 KiB per argument, about 2 MB in all). "
+                "Pass big inputs in a file or on standard input instead.") from None
         raise GoNotFound(f"could not start {args[0]}: {exc}") from None
     os.close(status_w)
     out: list[bytes] = []

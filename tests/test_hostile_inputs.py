@@ -163,6 +163,20 @@ def test_a_huge_memory_setting_in_the_environment_is_refused(monkeypatch, no_lea
         golab.run(HELLO)
 
 
+def test_a_file_name_past_the_file_systems_limit_is_a_message(no_leaks):
+    """Attack 05: a 300-character name gave an OSError traceback."""
+    with pytest.raises(SnippetError, match="file name .* bytes long"):
+        golab.run(HELLO, name="a" * 300 + ".go")
+
+
+@pytest.mark.parametrize("args", [["a\x00b"], ["x" * 3_000_000]], ids=["nul", "3MB"])
+def test_arguments_the_system_cannot_pass_are_a_message(args, no_leaks):
+    """Attack 39: a NUL gave a ValueError traceback, 3 MB of arguments a
+    GoNotFound ("could not start")."""
+    with pytest.raises(InvalidSetting, match="argument"):
+        golab.run(HELLO, args=args)
+
+
 def test_magic_timeout_nan_is_a_message(ip, no_leaks):
     result = ip.run_cell("%%go_run --timeout nan\n" + HELLO, store_history=False)
     assert result.error_in_exec is None
