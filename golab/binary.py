@@ -234,7 +234,10 @@ _PANIC = re.compile(r"^panic: (?P<msg>.*?)(?: \[recovered[^\]]*\])?$", re.M)
 _FATAL = re.compile(r"^fatal error: (?P<msg>.*)$", re.M)
 _FRAME_POS = re.compile(r"^\t(?P<file>[^\s:][^:]*):(?P<line>\d+)(?: \+0x[0-9a-f]+)?(?: fp=.*)?$")
 _FUNC_LINE = re.compile(r"^(?P<func>[\w./*()\[\]{}-]+)\(.*\)$")
-_GOROUTINE = re.compile(r"^goroutine \d+ \[", re.M)
+# what the runtime prints after a panic or fatal error: a goroutine header
+# (``goroutine 1 [running]:``, or with ``gp=... m=...`` when the runtime
+# throws: GOTRACEBACK=system), or ``runtime stack:`` (thread exhaustion)
+_GOROUTINE = re.compile(r"^(?:goroutine \d+ (?:gp=\S+ m=\S+ (?:mp=\S+ )?)?\[|runtime stack:$)", re.M)
 PANIC_EXIT = 2  # the Go runtime's exit status after a panic or fatal error
 
 
@@ -277,8 +280,12 @@ def parse_panic(stderr: str, user_files: set[str], returncode: int | None = None
         fatal = True
     if m is None:
         return None
-    if returncode is not None and not _GOROUTINE.search(stderr, m.end()):
-        return None  # no goroutine trace followed: printed text, not the runtime
+    if returncode is not None and not _GOROUTINE.search(stderr, m.end()) and (
+            not fatal or stderr[m.end():].strip()):
+        # no goroutine trace followed (a fatal error may have none when no
+        # goroutine is left: "no goroutines (main called runtime.Goexit)"):
+        # printed text, not the runtime
+        return None
     panic = Panic(message=m.group("msg"), fatal=fatal)
     previous = ""
     for raw in stderr[m.end():].splitlines():
@@ -317,7 +324,14 @@ def is_out_of_memory(stderr: str) -> bool:
         return True  # the cap is below what the runtime reserves at start
     return bool(re.search(r"^fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)", stderr, re.M)) or (
         "runtime: out of memory" in stderr
-    ) or bool(re.search(r"^runtime: failed to create new OS thread", stderr, re.M))
+    ) or bool(re.search(r"^runtime: failed to create new OS thread.*errno=12\b", stderr, re.M))
+    # errno=11 (EAGAIN) is the process/thread limit (ulimit -u, a fork bomb), not memory: see thread_limit
+
+
+def thread_limit(stderr: str) -> bool:
+    """The runtime could not start a thread because the user's process and
+    thread limit was reached (EAGAIN: ``ulimit -u``), not for memory."""
+    return bool(re.search(r"^runtime: failed to create new OS thread.*errno=11\b", stderr, re.M))
 
 
 def strip_build_path(file: str, folder: Path | str | None = None) -> str:

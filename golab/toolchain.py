@@ -929,7 +929,7 @@ def _is_toolchain_command(path: str) -> bool:
 
 
 _OOM = re.compile(r"fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)|fatal error: failed to reserve|"
-                  r"runtime: cannot allocate memory|failed to create new OS thread.*errno=(?:11|12)|"
+                  r"runtime: cannot allocate memory|failed to create new OS thread.*errno=12\b|"
                   r"runtime: out of memory")
 _NOSPACE = re.compile(r"no space left on device|disk quota exceeded", re.I)
 

@@ -769,3 +769,44 @@ def test_the_cli_prints_no_bidi_or_c1_controls_of_a_file(tmp_path, no_leaks):
     assert r.returncode == 0, r.stderr[-1500:]
     assert not [c for c in r.stdout + r.stderr if c in RAW_CONTROLS], (r.stdout + r.stderr)[-1500:]
     assert "\\u202e" in r.stdout
+
+
+# ---------------------------------------------------------------- fatal errors are what they are (attacks 09, 17, 21, 33)
+
+
+@pytest.mark.parametrize("src, message", [
+    ('import "runtime"\n\nfunc main() {\n\tdefer println("deferred")\n\truntime.Goexit()\n}\n', "no goroutines"),
+    ('import _ "unsafe"\n\n//go:linkname throw runtime.throw\nfunc throw(string)\n\nfunc main() { throw("linkname throw") }\n',
+     "linkname throw"),
+    ('import (\n\t"runtime"\n\t"runtime/debug"\n\t"time"\n)\n\nfunc main() {\n\tdebug.SetMaxThreads(8)\n'
+     '\tfor i := 0; i < 50; i++ {\n\t\tgo func() {\n\t\t\truntime.LockOSThread()\n\t\t\ttime.Sleep(time.Hour)\n\t\t}()\n\t}\n'
+     '\ttime.Sleep(time.Hour)\n}\n', "thread exhaustion"),
+], ids=["goexit-deadlock", "linkname-throw", "thread-exhaustion"])
+def test_fatal_errors_without_a_goroutine_trace_are_fatal_errors_not_os_exit(src, message, no_leaks):
+    """Fatal errors the runtime prints with no goroutine trace (no goroutine
+    left), with a "goroutine 1 gp=... m=..." header (a throw), or with
+    "runtime stack:" (thread exhaustion) read as fatal errors."""
+    report = golab.run(src, timeout=20)
+    assert report.status == "panic" and report.panic and report.panic.fatal, report.text()
+    assert message in report.explanation()
+
+
+EAGAIN = ("runtime: failed to create new OS thread (have 7 already; errno=11)\n"
+          "runtime: may need to increase max user processes (ulimit -u)\nfatal error: newosproc\n\n"
+          "goroutine 1 gp=0xc000002380 m=0 mp=0x563ac0 [running]:\nruntime.throw({0x4b3d6c?, 0x0?})\n")
+
+
+def test_a_full_process_table_is_not_out_of_memory():
+    """Attack 17: a fork bomb that hits ``ulimit -u`` (EAGAIN, errno=11) was
+    reported as out of memory.  Checked on the runtime's own words: a real
+    run needs a non-root user whose process limit is reached (root is
+    exempt from RLIMIT_NPROC)."""
+    from golab import binary
+    from golab.runner import RunReport
+
+    assert not binary.is_out_of_memory(EAGAIN) and binary.thread_limit(EAGAIN)
+    assert binary.is_out_of_memory(EAGAIN.replace("errno=11", "errno=12"))
+    report = RunReport(go_version="go1.27.3", sources={"main.go": ""}, exit_code=2, stderr=EAGAIN,
+                       panic=binary.parse_panic(EAGAIN, {"main.go"}, 2))
+    assert report.status == "panic" and "ulimit -u" in report.explanation()
+    assert "memory" not in report.explanation().replace("not out of memory", "")
