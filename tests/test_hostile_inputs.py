@@ -810,3 +810,14 @@ def test_a_full_process_table_is_not_out_of_memory():
                        panic=binary.parse_panic(EAGAIN, {"main.go"}, 2))
     assert report.status == "panic" and "ulimit -u" in report.explanation()
     assert "memory" not in report.explanation().replace("not out of memory", "")
+
+
+def test_a_benchmark_count_of_a_trillion_is_refused(ip, no_leaks):
+    """Attack 29: ``--count 1000000000000`` was accepted and ran until
+    the kernel was interrupted."""
+    from golab.errors import BenchError
+
+    with pytest.raises(BenchError, match="count must be at most"):
+        golab.bench("func BenchmarkX(b *testing.B) { for b.Loop() {} }", count=10**12)
+    out = ip.run_cell_magic("go_bench", "--count 1000000000000", "func BenchmarkX(b *testing.B) { for b.Loop() {} }\n")
+    assert "count must be at most" in str(out)
