@@ -821,3 +821,19 @@ def test_a_benchmark_count_of_a_trillion_is_refused(ip, no_leaks):
         golab.bench("func BenchmarkX(b *testing.B) { for b.Loop() {} }", count=10**12)
     out = ip.run_cell_magic("go_bench", "--count 1000000000000", "func BenchmarkX(b *testing.B) { for b.Loop() {} }\n")
     assert "count must be at most" in str(out)
+
+
+@pytest.mark.parametrize("module", [False, True], ids=["folder", "module"])
+def test_a_folder_of_many_large_files_is_refused_before_reading(tmp_path, module, no_leaks):
+    """Attack 35: 120 files of 0.9 MB each pass the per-file limit; read
+    whole they took two minutes and 550 MB."""
+    import time
+
+    if module:
+        (tmp_path / "go.mod").write_text("module example.com/big\n\ngo 1.22\n")
+    for i in range(6):
+        (tmp_path / f"f{i}.go").write_text("package main\n// " + "x" * 900_000 + "\n")
+    start = time.monotonic()
+    with pytest.raises(SnippetError, match="MB in all"):
+        golab.escape(str(tmp_path))
+    assert time.monotonic() - start < 20
