@@ -297,7 +297,19 @@ def _check_text(name: str, data: bytes) -> str:
         text = text[1:]
     if not strip_comments(text).strip():
         raise SnippetError(f"{name} is empty: there is no Go code to compile.")
+    directive = _LINE_DIRECTIVE.search(text)
+    if directive:
+        line = text.count("\n", 0, directive.start()) + 1
+        raise SnippetError(
+            f"{name}:{line}: a line directive ({directive.group(0).strip()!r}...) would make the compiler report "
+            "this code at another file and line, so golab could not show its decisions where you wrote them "
+            "(golab writes //line directives of its own to map positions). Remove the directive."
+        )
     return text
+
+
+# a //line directive starts a line; a /*line directive may be anywhere (the Go spec, "Line directives")
+_LINE_DIRECTIVE = re.compile(r"^//line |/\*line ", re.M)
 
 
 def _check_imports(source: SourceFile) -> list[tuple[str, str, int]]:

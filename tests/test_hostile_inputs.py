@@ -837,3 +837,13 @@ def test_a_folder_of_many_large_files_is_refused_before_reading(tmp_path, module
     with pytest.raises(SnippetError, match="MB in all"):
         golab.escape(str(tmp_path))
     assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize("directive", ["//line /etc/passwd:1", "/*line snippet.go:99*/"])
+def test_a_learners_line_directive_is_refused_not_silently_misplaced(directive, no_leaks):
+    """Attack 06: a //line directive in the learner's code made the
+    compiler report decisions at another file or line: some were dropped,
+    others shown at line 99 of a 6-line snippet."""
+    src = f"{directive}\nfunc leak() *int {{ x := 42; return &x }}\n\nfunc main() {{ leak() }}\n"
+    with pytest.raises(SnippetError, match=r":1: a line directive"):
+        golab.escape(src, level=2)
