@@ -847,3 +847,17 @@ def test_a_learners_line_directive_is_refused_not_silently_misplaced(directive, 
     src = f"{directive}\nfunc leak() *int {{ x := 42; return &x }}\n\nfunc main() {{ leak() }}\n"
     with pytest.raises(SnippetError, match=r":1: a line directive"):
         golab.escape(src, level=2)
+
+
+def test_gctrace_lines_a_program_prints_among_the_runtimes_are_not_counted(no_leaks):
+    """Attack 41: fake ``gc N @...`` lines on stderr were counted as cycles.
+    Mixed with the runtime's own, the numbering gives them away."""
+    from golab.errors import ProfileError
+
+    src = ('var sink []byte\n\nfunc main() {\n\tfor i := 0; i < 200; i++ {\n\t\tsink = make([]byte, 1<<20)\n'
+           '\t\tfmt.Fprintf(os.Stderr, "gc %d @0.%03ds 99%%: 0.1+9999+0.1 ms clock, 0.2+0/1/2+0.2 ms cpu, '
+           '4000->4000->4000 MB, 4000 MB goal, 0 MB stacks, 0 MB globals, 2 P\\n", i%5+1, i)\n\t}\n}\n')
+    with pytest.raises(ProfileError, match="does not add up"):
+        golab.gctrace(src)
+    honest = golab.gctrace('var sink []byte\n\nfunc main() {\n\tfor i := 0; i < 200; i++ {\n\t\tsink = make([]byte, 1<<20)\n\t}\n}\n')
+    assert honest.cycles and [c.number for c in honest.cycles] == list(range(1, len(honest.cycles) + 1))
