@@ -588,7 +588,8 @@ def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[S
             raise SnippetError(f"{path}: not a .go file. Give golab Go source, a .go file or a folder of them.")
         candidates = [p]
         ctx = None
-    check_total_size(candidates, path)
+    if len(candidates) > 1:  # one file gets read_go_file's own message
+        check_total_size(candidates, path)
     sources = []
     excluded = []
     for f in candidates:
