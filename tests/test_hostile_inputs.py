@@ -711,7 +711,6 @@ def _run_as_learner(code: str, *args: str) -> subprocess.CompletedProcess:
     home = Path(tempfile.mkdtemp(prefix="golab-learner-"))
     os.chown(home, user.pw_uid, user.pw_gid)
     os.chmod(home, 0o755)
-    request_cleanup.append(home)
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(home / "tmp"),
            "GOCACHE": str(home / "go-build")}
     root_mode = os.stat("/root").st_mode
@@ -725,6 +724,7 @@ def _run_as_learner(code: str, *args: str) -> subprocess.CompletedProcess:
     finally:
         if opened:
             os.chmod("/root", stat.S_IMODE(root_mode))
+        tc.remove_tree(home)  # here, not at module teardown: other modules call this too
 
 
 @pytest.mark.slow
