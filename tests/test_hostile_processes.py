@@ -329,3 +329,19 @@ def test_the_sweep_removes_a_planted_symlink_without_following_it(tmp_path):
     assert os.listdir(root) == []
     assert (notes / "keep.txt").read_text() == "precious"
     assert oct(os.stat(notes).st_mode & 0o777) == "0o755" and oct(os.stat(notes / "sub").st_mode & 0o777) == "0o750"
+
+
+def test_in_a_pid_namespace_a_program_cannot_open_the_kernels_memory(monkeypatch, no_leaks):
+    """What the README says of the pid-namespace mechanism: the host's /proc
+    is visible, but (even as root) the program cannot open golab's Python
+    process's memory or environment: it holds no capability outside its
+    user namespace."""
+    monkeypatch.setenv("GOLAB_CONTAINMENT", "pid-namespace")
+    try:
+        tc.containment()
+    except golab.GolabError as exc:
+        pytest.skip(f"no PID namespaces here: {exc}")
+    me = os.getpid()
+    src = (f'func main() {{\n\t_, err := os.OpenFile("/proc/{me}/mem", os.O_RDWR, 0)\n\tfmt.Println(err != nil)\n'
+           f'\t_, err = os.ReadFile("/proc/{me}/environ")\n\tfmt.Println(err != nil)\n}}\n')
+    assert golab.run(src).stdout.split() == ["true", "true"]
