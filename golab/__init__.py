@@ -41,7 +41,7 @@ from .frames import Frame, FrameReport, FramesError, StackGrowth, frames, stack_
 from .profile import AllocProfile, GCTrace, MemStatsDelta, ProfileError, gctrace, memstats, profile
 from .runner import Panic, RunReport, run_program as run
 from .snippet import SnippetError, load
-from .errors import CompilerOutOfMemory, DiskFull, InvalidSetting
+from .errors import CompilerOutOfMemory, DiskFull, InvalidSetting, SupervisorFailed
 from .toolchain import GoNotFound, GolabError, GoTimeout, find_go
 from . import render, render_beyond, render_measure, render_run  # noqa: E402,F401  the views register with golab.display
 
@@ -51,7 +51,7 @@ __all__ = [
     "AllocProfile", "BenchError", "BenchResult", "CheckReport", "Comparison", "CompilerOutOfMemory", "Decision",
     "DiskFull", "EscapeReport", "InvalidSetting",
     "Frame", "FrameReport", "FramesError", "GCTrace", "GoNotFound", "GoTimeout", "GolabError", "MemStatsDelta",
-    "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary",
+    "Panic", "ProfileError", "RunReport", "Sample", "SnippetError", "StackGrowth", "Summary", "SupervisorFailed",
     "GCExperiment", "GCExperimentError", "PGOError", "PGOResult", "VersionNotInstalled", "VersionsReport",
     "allocations", "allocs_by_version", "annotated", "bench", "check", "compare", "compare_versions", "escape",
     "find_go", "frames", "func_source", "gc_experiment", "gctrace", "guide_verdicts", "heap_lines", "heap_table",

@@ -118,17 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
 class _Printable:
     """A text stream that shows control characters (a program's or a
     file's ESC sequences, say) as escapes instead of sending them raw to
-    the terminal; newlines, tabs and carriage returns pass."""
-
-    _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])  # \t \n \r pass (progress lines use \r)
+    the terminal (and bidi controls, C1 controls); newlines, tabs and
+    carriage returns pass."""
 
     def __init__(self, stream):
         self._stream = stream
 
     def write(self, text: str) -> int:
-        if any(ord(c) in self._CONTROL for c in text):
-            text = "".join(repr(c)[1:-1] if ord(c) in self._CONTROL else c for c in text)
-        return self._stream.write(text)
+        # \r passes here (golab's own progress lines use it); program output
+        # reaches this stream already escaped by the text views
+        if "\r" in text:
+            return self._stream.write("\r".join(escape_control(part) for part in text.split("\r")))
+        return self._stream.write(escape_control(text))
 
     def __getattr__(self, name):
         return getattr(self._stream, name)

@@ -563,6 +563,9 @@ MIN_SCALED_COUNT = 5
 MIN_SCALED_ITERATIONS = 1000
 
 
+MAX_COUNT = 1000  # runs per benchmark
+
+
 def scaled(count: int, benchtime: str | None, scale: float) -> tuple[int, str]:
     """count and benchtime after GOLAB_BENCH_SCALE."""
     bt = check_benchtime(benchtime or DEFAULT_BENCHTIME)
@@ -786,6 +789,9 @@ def _run(
     started = time.monotonic()
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise BenchError(f"count must be a positive integer, not {count!r}.")
+    if count > MAX_COUNT:  # each run starts the binary again: 10**12 runs would never end
+        raise BenchError(f"count must be at most {MAX_COUNT} runs (the spread of 10 to 20 is what statistics need); "
+                         f"got {count}.")
     _check_pattern(pattern)
     timeout = default_timeout() if timeout is None else check_seconds(timeout, "timeout")
     toolchain = toolchain or find_go()

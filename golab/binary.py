@@ -9,7 +9,8 @@ What it does:
   -trimpath``) through a per-user cache.  A cached binary is *copied* (never
   hard-linked: a program could write through the link) and its SHA-256 is
   checked against the digest recorded when it was built before every use, so
-  a program golab ran cannot make a later benchmark measure another program;
+  a program golab ran cannot make a later benchmark measure another program
+  (the digest lives in this process's memory only: none is read from disk);
 * :func:`run_binary` runs a built binary through :func:`golab.toolchain.run`
   (the supervisor, the caps, the marker), with the memory cap of programs,
   in the sandbox when ``GOLAB_SANDBOX=1``, and, for a benchmark, SIGQUIT at
@@ -114,15 +115,16 @@ def _binary_key(toolchain: Toolchain, snippet: Snippet) -> str:
 
 
 def _from_cache(cache: Path, binary: Path) -> bool:
-    """Copy a cached binary to ``binary`` if its content is what was built."""
-    sidecar = cache.with_suffix(".sha256")
+    """Copy a cached binary to ``binary`` if its content is what this process
+    built.  Only a digest held in memory counts: a program golab ran (as the
+    same user) can rewrite any file in the cache, a digest beside the binary
+    included, so after a kernel restart a benchmark is built again (Go's
+    build cache makes that a link step)."""
+    sidecar = cache.with_suffix(".sha256")  # written by older golab versions: removed with a stale binary
     with _cache_lock:
         want = _digests.get(str(cache))
     if want is None:
-        try:
-            want = sidecar.read_text().strip()
-        except OSError:
-            return False
+        return False
     try:
         shutil.copyfile(cache, binary)
         os.chmod(binary, 0o700)
@@ -143,12 +145,9 @@ def _to_cache(binary: Path, cache: Path) -> None:
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         digest = _sha256(binary)
-        tag = f".{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp, tmp_sum = cache.with_suffix(tag), cache.with_suffix(".sha256" + tag)
+        tmp = cache.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         shutil.copyfile(binary, tmp)
         os.chmod(tmp, 0o500)
-        tmp_sum.write_text(digest + "\n")
-        os.replace(tmp_sum, cache.with_suffix(".sha256"))
         os.replace(tmp, cache)
         with _cache_lock:
             _digests[str(cache)] = digest
@@ -235,7 +234,10 @@ _PANIC = re.compile(r"^panic: (?P<msg>.*?)(?: \[recovered[^\]]*\])?$", re.M)
 _FATAL = re.compile(r"^fatal error: (?P<msg>.*)$", re.M)
 _FRAME_POS = re.compile(r"^\t(?P<file>[^\s:][^:]*):(?P<line>\d+)(?: \+0x[0-9a-f]+)?(?: fp=.*)?$")
 _FUNC_LINE = re.compile(r"^(?P<func>[\w./*()\[\]{}-]+)\(.*\)$")
-_GOROUTINE = re.compile(r"^goroutine \d+ \[", re.M)
+# what the runtime prints after a panic or fatal error: a goroutine header
+# (``goroutine 1 [running]:``, or with ``gp=... m=...`` when the runtime
+# throws: GOTRACEBACK=system), or ``runtime stack:`` (thread exhaustion)
+_GOROUTINE = re.compile(r"^(?:goroutine \d+ (?:gp=\S+ m=\S+ (?:mp=\S+ )?)?\[|runtime stack:$)", re.M)
 PANIC_EXIT = 2  # the Go runtime's exit status after a panic or fatal error
 
 
@@ -278,8 +280,12 @@ def parse_panic(stderr: str, user_files: set[str], returncode: int | None = None
         fatal = True
     if m is None:
         return None
-    if returncode is not None and not _GOROUTINE.search(stderr, m.end()):
-        return None  # no goroutine trace followed: printed text, not the runtime
+    if returncode is not None and not _GOROUTINE.search(stderr, m.end()) and (
+            not fatal or stderr[m.end():].strip()):
+        # no goroutine trace followed (a fatal error may have none when no
+        # goroutine is left: "no goroutines (main called runtime.Goexit)"):
+        # printed text, not the runtime
+        return None
     panic = Panic(message=m.group("msg"), fatal=fatal)
     previous = ""
     for raw in stderr[m.end():].splitlines():
@@ -318,7 +324,14 @@ def is_out_of_memory(stderr: str) -> bool:
         return True  # the cap is below what the runtime reserves at start
     return bool(re.search(r"^fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)", stderr, re.M)) or (
         "runtime: out of memory" in stderr
-    ) or bool(re.search(r"^runtime: failed to create new OS thread", stderr, re.M))
+    ) or bool(re.search(r"^runtime: failed to create new OS thread.*errno=12\b", stderr, re.M))
+    # errno=11 (EAGAIN) is the process/thread limit (ulimit -u, a fork bomb), not memory: see thread_limit
+
+
+def thread_limit(stderr: str) -> bool:
+    """The runtime could not start a thread because the user's process and
+    thread limit was reached (EAGAIN: ``ulimit -u``), not for memory."""
+    return bool(re.search(r"^runtime: failed to create new OS thread.*errno=11\b", stderr, re.M))
 
 
 def strip_build_path(file: str, folder: Path | str | None = None) -> str:
@@ -420,11 +433,24 @@ class BenchStream:
             return
         if text.startswith("    "):
             self._last_log = stripped.split(": ", 1)[-1]
-        shaped = _RESULT.match(stripped)
-        if not shaped:
-            return
-        sample = self._parse(text)
+        # The testing package writes "NAME\t" and the result right after the
+        # benchmark's last run, with a newline: its line is the *suffix* of
+        # the output line, after whatever the program printed without a
+        # newline ("BenchmarkAdd-2 \t12345" glued in front of it, say).
+        # So the result is read from the last "Benchmark" on the line that
+        # starts a result-shaped rest, and what came before it is ignored.
+        shaped, start = None, len(text)
+        while shaped is None:
+            start = text.rfind("Benchmark", 0, start)
+            if start < 0:
+                return
+            shaped = _RESULT.match(text[start:].strip())
+        if start > 0 and text[:start].strip():
+            self.ignored.append(text[:start].strip())
+        real = text[start:]
+        sample = self._parse(real)
         name = shaped.group("name")
+        stripped = real.strip()
         if self.current is None or not (name == self.current or name.startswith(self.current + "/")
                                         or self.current.startswith(name + "/")):
             self.ignored.append(stripped)

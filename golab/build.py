@@ -22,6 +22,7 @@ compiler runs past its time.
 from __future__ import annotations
 
 import dataclasses
+import contextlib
 import hashlib
 import json
 import os
@@ -103,8 +104,12 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
     text = None
     if disk.is_file():
         text = disk.read_text()
-        # the build cache may have been trimmed since: every file must exist
-        if not all(os.path.exists(line.split("=", 1)[1]) for line in text.splitlines() if "=" in line):
+        # the build cache may have been trimmed since: every file must exist;
+        # and it must be one of Go's (a program could rewrite this file to
+        # point the compiler at export data of its own making)
+        roots = tuple(os.path.join(os.path.realpath(r), "") for r in (toolchain.gocache, toolchain.goroot))
+        if not all(os.path.exists(f) and os.path.realpath(f).startswith(roots)
+                   for f in (line.split("=", 1)[1] for line in text.splitlines() if "=" in line)):
             text = None
     if text is None:
         with workdir("importcfg-") as tmp:
@@ -128,10 +133,14 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
                 )
             raise SnippetError("could not prepare the imports: " + result.stderr.strip().splitlines()[-1])
         text = result.stdout
-        disk.parent.mkdir(parents=True, exist_ok=True)
         tmpfile = disk.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmpfile.write_text(text)
-        os.replace(tmpfile, disk)
+        try:  # a cache for the next process: a full disk only costs that process a `go list`
+            disk.parent.mkdir(parents=True, exist_ok=True)
+            tmpfile.write_text(text)
+            os.replace(tmpfile, disk)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmpfile.unlink()
     with _cfg_lock:
         _cfg_cache[key] = text
     return text

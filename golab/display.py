@@ -22,7 +22,22 @@ This module imports nothing from golab.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Callable
+
+# Characters no text view may pass on raw: C0 controls but tab and newline
+# (carriage return included: it overwrites a line), DEL and C1 controls
+# (ESC sequences, OSC 52 clipboard writes, OSC 8 links, BEL, NUL), Unicode
+# line and paragraph separators, and the bidirectional controls that
+# reorder what a reader sees (U+202E and friends: "Trojan Source").
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u0085\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_control(text: str) -> str:
+    """Plain text with control characters written as escapes (``\\x1b``,
+    ``\\u202e``): what a terminal may safely print."""
+    return CONTROL.sub(lambda m: (f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                                  else f"\\u{ord(m.group(0)):04x}"), text)
 
 _HTML: dict[type, Callable[..., str]] = {}
 _TEXT: dict[type, Callable[..., str]] = {}

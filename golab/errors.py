@@ -48,6 +48,11 @@ class DiskFull(GolabError, OSError):
     """The disk holding golab's temp folder (GOLAB_TMPDIR) is full."""
 
 
+class SupervisorFailed(GolabError):
+    """golab's supervisor could not set up a run (the sandbox's mounts, say):
+    the program never started, so its exit status says nothing about it."""
+
+
 # ---------------------------------------------------------------- time
 
 

@@ -58,6 +58,8 @@ from .snippet import (
     Snippet,
     SnippetError,
     SourceFile,
+    check_total_size,
+    read_go_file,
     _check_text,
     _display_name,
     go_lines,
@@ -330,6 +332,7 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
     display: dict[str, str] = {}
     imports: set[str] = set()
     kept = []
+    check_total_size([str(Path(p["Dir"]) / n) for p in named for n in p.get("GoFiles") or []], user)
     for p in named:
         err = (p.get("Error") or {}).get("Err", "")
         folder = Path(p["Dir"])
@@ -342,7 +345,7 @@ def load_module(target: str | os.PathLike, include_tests: bool = False, toolchai
         for name in p["GoFiles"]:
             full = str(folder / name)
             shown = _join_display(user, os.path.relpath(full, cwd))
-            text = _check_text(shown, Path(full).read_bytes())
+            text = _check_text(shown, read_go_file(Path(full), shown))
             sources.append(SourceFile(shown, text, False, path=full))
             files[full] = text
             maps[full] = LineMap(shown, list(range(1, len(go_lines(text)) + 2)))

@@ -344,7 +344,21 @@ def gctrace(
         raise ProfileError(f"the program did not finish within {timeout:g} s and was stopped.")
     if r.returncode != 0:
         raise binary.benchmark_failure(r, snippet, timeout, folder)
-    return GCTrace(parse_gctrace(r.stderr), r.stderr)
+    cycles = parse_gctrace(r.stderr)
+    numbers = [c.number for c in cycles]
+    if numbers != list(range(1, len(cycles) + 1)) or any(b.at_seconds < a.at_seconds for a, b in zip(cycles, cycles[1:])):
+        # the runtime numbers its cycles 1, 2, 3... at growing times: anything
+        # else means the program printed lines in gctrace's format too (it
+        # shares standard error with the runtime)
+        raise ProfileError(
+            f"the trace does not add up: cycles numbered {_numbers(numbers)}, where the runtime counts 1, 2, 3... "
+            "The program itself prints lines in GODEBUG=gctrace's format, so golab cannot tell its cycles from "
+            "the runtime's; remove those prints.")
+    return GCTrace(cycles, r.stderr)
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
 
 
 # ---------------------------------------------------------------- memstats

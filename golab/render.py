@@ -104,8 +104,8 @@ _TOKEN_COLOURS = [
 ]
 _LEXER = GoLexer(stripnl=False, ensurenl=False, tabsize=0)
 _ANNOTATION_COMMENT = re.compile(r"^//\s*(?:want|guide)\b")
-# control characters and Unicode line/paragraph separators: shown as visible marks, never as breaks
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u0085]")
+# control characters, Unicode line/paragraph separators and bidi controls: shown as visible marks, never as breaks
+_CONTROL = display.CONTROL
 
 _CODE_FONT = "font-family:var(--jp-code-font-family,monospace);font-size:var(--jp-code-font-size,13px);line-height:1.45"
 _BLOCK = (
@@ -167,10 +167,7 @@ def _control_mark(m: re.Match) -> str:
     return f'<span class="golab-ctrl" title="U+{code:04X}" style="opacity:.6">{mark}</span>'
 
 
-def escape_control(text: str) -> str:
-    """Plain text with control characters written as escapes (``\\x1b``,
-    ``\\u2028``): what a terminal may safely print."""
-    return _CONTROL.sub(lambda m: (f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"), text)
+escape_control = display.escape_control  # re-exported: the CLI and the text views use it
 
 
 def _is_annotation(comment: str) -> bool:

@@ -98,6 +98,12 @@ class RunReport:
                 "(an endless loop, or waiting for something that never comes). "
                 "Fix the loop, or pass a larger timeout."
             )
+        if status == "panic" and binary.thread_limit(self.stderr):
+            return (
+                "The program could not start another thread: the user's limit on processes and threads "
+                "(ulimit -u) was reached, by this program (starting processes or threads without end, a fork "
+                "bomb?) or by others of the same user. It is not out of memory."
+            )
         if status == "out-of-memory" and "failed to reserve" in self.stderr:
             cap = f"{self.max_memory / 1024**2:.0f} MiB" if self.max_memory else "the memory cap"
             return (
@@ -153,7 +159,9 @@ class RunReport:
             parts.append("-- stderr --\n" + self.stderr.rstrip("\n"))
         if self.cut_note:
             parts.append(self.cut_note)
-        return "\n".join(parts)
+        # the program's bytes are data: an ESC sequence, a carriage return or a
+        # bidi override is shown as an escape, never acted on by a terminal
+        return display.escape_control("\n".join(parts))
 
     def to_json(self) -> dict:
         return {

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .gopackage import ModuleBuild
 
 MAX_SOURCE_BYTES = 1_000_000  # a teaching snippet is never this large
+MAX_TOTAL_SOURCE_BYTES = 4_000_000  # all the files of a folder or module together
 MAIN_FILE = "golab_main.go"  # the file golab adds to hold an empty main
 
 # Package identifiers a fragment may use without importing, and their paths.
@@ -296,7 +297,19 @@ def _check_text(name: str, data: bytes) -> str:
         text = text[1:]
     if not strip_comments(text).strip():
         raise SnippetError(f"{name} is empty: there is no Go code to compile.")
+    directive = _LINE_DIRECTIVE.search(text)
+    if directive:
+        line = text.count("\n", 0, directive.start()) + 1
+        raise SnippetError(
+            f"{name}:{line}: a line directive ({directive.group(0).strip()!r}...) would make the compiler report "
+            "this code at another file and line, so golab could not show its decisions where you wrote them "
+            "(golab writes //line directives of its own to map positions). Remove the directive."
+        )
     return text
+
+
+# a //line directive starts a line; a /*line directive may be anywhere (the Go spec, "Line directives")
+_LINE_DIRECTIVE = re.compile(r"^//line |/\*line ", re.M)
 
 
 def _check_imports(source: SourceFile) -> list[tuple[str, str, int]]:
@@ -431,6 +444,9 @@ def _lang_of(sources: list[SourceFile]) -> str | None:
 _PATHLIKE = re.compile(r"^(?:\.{1,2}/|~/|/(?![/*])|[\w.\-]+/)[^\n(){};=\"'`]*$")
 
 
+MAX_NAME_BYTES = 200  # room for the suffixes golab adds (_test.go, .tmp)
+
+
 def _check_name(name: str) -> None:
     """A file name goes into ``//line`` directives: a newline or another
     control character would end the directive and inject code."""
@@ -440,6 +456,30 @@ def _check_name(name: str) -> None:
             f"the file name {name!r} contains a control character ({bad[0]!r}); golab writes file names into "
             "//line directives, so it refuses them. Rename the file."
         )
+    # golab writes the file under this name: a name past the file system's
+    # limit (255 bytes on Linux) would fail there as an OSError
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in re.split(r"[/\\]", name)), default=0)
+    if longest > MAX_NAME_BYTES:
+        raise SnippetError(
+            f"the file name {name[:40]!r}... is {longest} bytes long; golab takes file names up to {MAX_NAME_BYTES} "
+            "bytes (the file system's limit is 255). Use a shorter name."
+        )
+
+
+def check_total_size(files, where) -> None:
+    """Refuse a set of files larger than MAX_TOTAL_SOURCE_BYTES in all, from
+    their sizes on disk, before reading any: 120 files of 0.9 MB each pass
+    the per-file limit and took two minutes and 550 MB."""
+    total = 0
+    for f in files:
+        try:
+            total += os.stat(f).st_size
+        except OSError:
+            continue  # read_go_file says what is wrong with it
+        if total > MAX_TOTAL_SOURCE_BYTES:
+            raise SnippetError(
+                f"{where}: its Go files hold more than {MAX_TOTAL_SOURCE_BYTES / 1e6:.0f} MB in all; golab analyses "
+                "teaching-sized packages. Point it at a smaller folder or a single file.")
 
 
 def read_go_file(path: Path, name: str) -> bytes:
@@ -548,6 +588,8 @@ def read_sources(path: str | os.PathLike, include_tests: bool = False) -> list[S
             raise SnippetError(f"{path}: not a .go file. Give golab Go source, a .go file or a folder of them.")
         candidates = [p]
         ctx = None
+    if len(candidates) > 1:  # one file gets read_go_file's own message
+        check_total_size(candidates, path)
     sources = []
     excluded = []
     for f in candidates:

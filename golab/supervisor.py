@@ -52,16 +52,52 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 const (
 	prSetPdeathsig      = 1
+	prSetDumpable       = 4
+	prCapbsetDrop       = 24
 	prSetChildSubreaper = 36
+	prSetNoNewPrivs     = 38
+	prCapAmbient        = 47
+	prCapAmbientClear   = 4
+	capSetpcap          = 8
+	capSysAdmin         = 21
 )
+
+// dropPrivileges leaves the calling thread (and what it executes next) no
+// capability at all, whatever its uid: the ambient set cleared, the bounding
+// set emptied (so even uid 0 gains nothing at execve), the permitted,
+// effective and inheritable sets zeroed, and no_new_privs set (no setuid
+// file can give any back).  The mounts set up before stay as they are: a
+// process without CAP_SYS_ADMIN cannot remount or unmount them, and one that
+// makes a user namespace of its own finds them locked.
+func dropPrivileges() error {
+	syscall.RawSyscall6(syscall.SYS_PRCTL, prCapAmbient, prCapAmbientClear, 0, 0, 0, 0)
+	for c := uintptr(0); c < 64; c++ {
+		if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prCapbsetDrop, c, 0); e == syscall.EINVAL {
+			break // past the last capability this kernel knows
+		} else if e != 0 {
+			return fmt.Errorf("dropping capability %d: %v", c, e)
+		}
+	}
+	hdr := [2]uint32{0x20080522, 0} // _LINUX_CAPABILITY_VERSION_3, this thread
+	var data [6]uint32                // effective, permitted, inheritable (x2): all empty
+	if _, _, e := syscall.RawSyscall(syscall.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data)), 0); e != 0 {
+		return fmt.Errorf("capset: %v", e)
+	}
+	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0); e != 0 {
+		return fmt.Errorf("no_new_privs: %v", e)
+	}
+	return nil
+}
 
 func fail(code int, format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "golab-supervisor: "+format+"\n", args...)
@@ -73,8 +109,15 @@ func execMode(args []string) {
 	if len(args) < 4 || args[2] != "--" {
 		fail(125, "usage: exec ASBYTES CPUSECONDS -- CMD ARGS...")
 	}
-	as, _ := strconv.ParseUint(args[0], 10, 64)
-	cpu, _ := strconv.ParseUint(args[1], 10, 64)
+	// a value that does not parse is an error, never "no limit"
+	as, err := strconv.ParseUint(args[0], 10, 64)
+	if err != nil {
+		fail(125, "bad memory limit %q: %v", args[0], err)
+	}
+	cpu, err := strconv.ParseUint(args[1], 10, 64)
+	if err != nil {
+		fail(125, "bad CPU-time limit %q: %v", args[1], err)
+	}
 	syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{Cur: 0, Max: 0})
 	if cpu > 0 {
 		syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: cpu, Max: cpu + 5})
@@ -89,7 +132,7 @@ func execMode(args []string) {
 			path = p
 		}
 	}
-	err := syscall.Exec(path, cmd, os.Environ())
+	err = syscall.Exec(path, cmd, os.Environ())
 	fail(127, "cannot run %s: %v", cmd[0], err)
 }
 
@@ -101,8 +144,10 @@ func sandboxMode(args []string) {
 	if len(args) < 3 || args[1] != "--" {
 		fail(125, "usage: sandbox WORKDIR -- ...")
 	}
+	// capabilities are per thread: drop them on the thread that executes the program
+	runtime.LockOSThread()
 	workdir := args[0]
-	self, _ := os.Executable()
+	self := "/proc/self/exe"
 	// the helper may live under /tmp, which is about to be replaced: keep it open
 	selfFd, err := syscall.Open(self, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -160,6 +205,9 @@ func sandboxMode(args []string) {
 	}
 	syscall.Close(keep)
 	os.Chdir(workdir)
+	if err := dropPrivileges(); err != nil {
+		fail(125, "sandbox: cannot drop privileges: %v", err)
+	}
 	err = syscall.Exec(fmt.Sprintf("/proc/self/fd/%d", selfFd), append([]string{self}, args[2:]...), os.Environ())
 	fail(127, "sandbox: cannot continue: %v", err)
 }
@@ -248,7 +296,8 @@ func main() {
 	syscall.CloseOnExec(statusFd) // the command must not inherit it (and forge its own fate)
 	status := os.NewFile(uintptr(statusFd), "status")
 
-	self, _ := os.Executable()
+	// the very file golab verified, even if its path is replaced meanwhile
+	self := "/proc/self/exe"
 	cmd := exec.Command(self, append([]string{"exec", as, cpu, "--"}, cmdArgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -260,6 +309,10 @@ func main() {
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
 		attr.GidMappingsEnableSetgroups = false
 		if mode == "sandbox" {
+			// the sandbox step keeps what it needs for the mounts across its
+			// execve (a uid other than 0 would lose every capability there),
+			// and drops everything before the program runs
+			attr.AmbientCaps = []uintptr{capSysAdmin, capSetpcap}
 			attr.Cloneflags |= syscall.CLONE_NEWNET | syscall.CLONE_NEWNS
 			cmd.Args = append([]string{self, "sandbox", workdir, "--"}, cmd.Args[1:]...)
 		}
@@ -275,6 +328,11 @@ func main() {
 		fail(126, "cannot start %s: %v", cmdArgs[0], err)
 	}
 	child := cmd.Process.Pid
+	// Not dumpable from now on: a program running as the same user can no
+	// longer ptrace this helper, write its memory through /proc/PID/mem or
+	// reopen its status pipe through /proc/PID/fd (after the start: a
+	// non-dumpable parent could not write the child's uid map).
+	syscall.RawSyscall(syscall.SYS_PRCTL, prSetDumpable, 0, 0)
 	fmt.Fprintf(status, "pid %d\n", child)
 
 	done := make(chan syscall.WaitStatus, 1)

@@ -55,7 +55,9 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from .errors import CompilerOutOfMemory, DiskFull, GolabError, GoNotFound, GoTimeout, InvalidSetting
+from .errors import (
+    CompilerOutOfMemory, DiskFull, GolabError, GoNotFound, GoTimeout, InvalidSetting, SupervisorFailed,
+)
 
 DEFAULT_TIMEOUT = 60.0  # seconds: a cold build of fmt takes several
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes kept of each of stdout / stderr
@@ -64,6 +66,8 @@ DEFAULT_MAX_MEMORY = 2 * 1024**3  # bytes of address space for programs golab ru
 # lesson's compile needs well under 1 GiB of address space, a snippet that
 # doubles a string constant 24 times needs 2.6 GB of memory.
 DEFAULT_MAX_COMPILER_MEMORY = 2 * 1024**3
+MAX_SECONDS = 7 * 86400  # a longer timeout is a mistake, and overflows the CPU-time backstop's arithmetic
+MAX_BYTES = 1 << 50  # 1 PiB: above any address space (2**64 would wrap to "no limit" in the supervisor)
 MIN_MEMORY = 64 * 1024**2  # below this not even the Go runtime starts: refused as a setting
 
 INSTALL_HINT = (
@@ -91,14 +95,23 @@ def check_seconds(value, what: str) -> float:
     naming ``what`` (``timeout=``, ``--timeout``, ``GOLAB_TIMEOUT``)."""
     try:
         seconds = float(value)
+    except OverflowError:  # an int like 10**400
+        seconds = math.inf
     except (TypeError, ValueError):
-        raise InvalidSetting(f"{what} must be a number of seconds, like 60; got {value!r}.") from None
+        raise InvalidSetting(f"{what} must be a number of seconds, like 60; got {_short(value)}.") from None
     if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
         raise InvalidSetting(
-            f"{what} must be a positive, finite number of seconds, like 60; got {value!r}. "
+            f"{what} must be a positive, finite number of seconds, like 60; got {_short(value)}. "
             "(NaN, infinity, zero and negative values would never stop a program, or stop it at once.)"
         )
+    if seconds > MAX_SECONDS:
+        raise InvalidSetting(f"{what} must be at most {MAX_SECONDS} seconds (a week); got {_short(value)}.")
     return seconds
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + f"... ({len(text)} characters)"
 
 
 def check_bytes(value, what: str, minimum: int = 1) -> int:
@@ -115,11 +128,15 @@ def check_bytes(value, what: str, minimum: int = 1) -> int:
     else:
         try:
             number = float(value)
+        except OverflowError:  # an int like 10**400
+            number = math.inf
         except (TypeError, ValueError):
-            raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {value!r}.") from None
+            raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {_short(value)}.") from None
     if not math.isfinite(number) or number < minimum:
         low = f"at least {_human_bytes(minimum)}" if minimum > 1 else "positive"
-        raise InvalidSetting(f"{what} must be a finite number of bytes, {low}; got {value!r}.")
+        raise InvalidSetting(f"{what} must be a finite number of bytes, {low}; got {_short(value)}.")
+    if number > MAX_BYTES:  # more than any address space: would silently mean no limit
+        raise InvalidSetting(f"{what} must be at most {_human_bytes(MAX_BYTES)} (1 PiB); got {_short(value)}.")
     return int(number)
 
 
@@ -429,14 +446,38 @@ def user_temp_root() -> str:
             f"golab cannot make its temp folder {root} ({where}): {exc.strerror}. "
             "Set GOLAB_TMPDIR to a writable folder."
         ) from None
-    if not os.path.isdir(root) or not os.access(root, os.W_OK | os.X_OK):
-        raise InvalidSetting(f"golab's temp folder {root} is not a writable folder; set GOLAB_TMPDIR to one that is.")
     with _swept_lock:
         fresh = root not in _swept
-        _swept.add(root)
     if fresh:
+        # Checked once per process: nobody but root can give a folder to us
+        # later, and in a sticky /tmp nobody else can remove or rename ours.
+        _check_private(root, uid, "GOLAB_TMPDIR" if configured else "the system temp dir")
+        with _swept_lock:
+            _swept.add(root)
         sweep_dead_temp_dirs(root)
     return root
+
+
+def _check_private(root: str, uid: int, where: str) -> None:
+    """``root`` must be a real folder (not a symlink), owned by ``uid``, with
+    no access for group or others: in a shared temp dir another user can
+    make ``golab-UID`` first and plant binaries golab would run."""
+    try:
+        st = os.lstat(root)
+    except OSError as exc:
+        raise InvalidSetting(f"golab cannot use its temp folder {root}: {exc.strerror}. "
+                             "Set GOLAB_TMPDIR to a writable folder.") from None
+    fix = (f"Remove it (it may have been made by another user to trick golab) or set GOLAB_TMPDIR to a folder of "
+           f"your own; golab uses {where}/golab-UID only when it is a folder you own with mode 0700.")
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise InvalidSetting(f"golab's temp folder {root} is not a folder but a symlink or another file. {fix}")
+    if hasattr(os, "getuid") and st.st_uid != uid:
+        raise InvalidSetting(f"golab's temp folder {root} belongs to uid {st.st_uid}, not to you (uid {uid}). {fix}")
+    if st.st_mode & 0o077:
+        raise InvalidSetting(f"golab's temp folder {root} is open to other users (mode {stat.S_IMODE(st.st_mode):04o}). "
+                             f"{fix}")
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise InvalidSetting(f"golab's temp folder {root} is not a writable folder; set GOLAB_TMPDIR to one that is.")
 
 
 def sweep_dead_temp_dirs(root: str) -> list[str]:
@@ -480,7 +521,13 @@ def remove_tree(path: str | os.PathLike) -> None:
         except OSError:
             pass
 
-    if not os.path.lexists(path):
+    try:
+        top = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):  # a symlink (planted where a temp dir was) or a file: remove it, never follow it
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return
     for dirpath, dirnames, _ in os.walk(path):
         for d in dirnames:
@@ -491,8 +538,8 @@ def remove_tree(path: str | os.PathLike) -> None:
             except OSError:
                 pass
     try:
-        os.chmod(path, stat.S_IRWXU)
-    except OSError:
+        os.chmod(path, stat.S_IRWXU, follow_symlinks=False)
+    except (OSError, NotImplementedError):
         pass
     shutil.rmtree(path, onerror=fix)
 
@@ -630,10 +677,12 @@ def _signature(path: str) -> tuple:
 
 
 def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
-    """The supervisor helper for this toolchain, built on first use into a
-    per-user cache and verified before each use: by its SHA-256 the first
-    time (and whenever the file changed since), by its inode and change time
-    otherwise; a program golab ran cannot swap it for another."""
+    """The supervisor helper for this toolchain, built by this process on its
+    first use (into a per-user cache; the build is reproducible) and verified
+    before each use: by its inode and change time, and by its SHA-256 against
+    the digest of this process's own build whenever the file changed; a
+    program golab ran cannot swap it for another, in this process or the next
+    (no digest is read from disk)."""
     from . import supervisor
 
     toolchain = toolchain or find_go()
@@ -657,10 +706,12 @@ def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
                 return path
         except OSError:
             pass
+        # The digest that counts is the one this process got from its own
+        # build: nothing on disk is trusted for it, since a program golab ran
+        # (as the same user) can rewrite any file of the cache, a digest
+        # beside the helper included.  The build is reproducible, so the
+        # first use in each process costs one `go build` (0.3 s here).
         known = _helper.get(path)
-        if known is None:  # built by another golab process: its digest is beside it
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                known = Path(path + ".sha256").read_text().strip() or None
         if known is not None and os.path.isfile(path):
             try:
                 before = _signature(path)
@@ -708,9 +759,9 @@ def _build_helper(toolchain: "Toolchain", path: str, source: str, cache_dir: str
         digest = _file_digest(out)
         staged = f"{path}.{os.getpid()}.{threading.get_ident()}"
         shutil.copy2(out, staged)
-        Path(staged + ".sha256").write_text(digest + "\n")
-        os.replace(staged + ".sha256", path + ".sha256")
         os.replace(staged, path)
+        with contextlib.suppress(OSError):  # older golab versions trusted a digest written here
+            os.unlink(path + ".sha256")
         return digest
     finally:
         remove_tree(tmp)
@@ -754,7 +805,8 @@ def scratch_dir() -> Iterator[Path]:
     creating and removing a folder costs more than writing a few small files
     (a directory removal took 1.4 ms on this machine's ext4, a tenth of a
     short compile).  The pool is removed when the process exits."""
-    pool = os.path.join(user_temp_root(), f"pool-{os.getpid()}")
+    root = user_temp_root()
+    pool = os.path.join(root, f"pool-{os.getpid()}")
     with _scratch_lock:
         free = _scratch_free.get(pool)
         if free is None:
@@ -766,10 +818,17 @@ def scratch_dir() -> Iterator[Path]:
             free = _scratch_free[pool] = []
         path = free.pop() if free else None
     if path is None or not os.path.isdir(path):
-        os.makedirs(pool, mode=0o700, exist_ok=True)
-        path = tempfile.mkdtemp(dir=pool)
+        try:
+            os.makedirs(pool, mode=0o700, exist_ok=True)
+            path = tempfile.mkdtemp(dir=pool)
+        except OSError as exc:
+            raise _disk_error(exc, root) from None
     try:
         yield Path(path)
+    except OSError as exc:  # writing the snippet, its importcfg...: a full disk says so
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_error(exc, root) from None
+        raise
     finally:
         try:
             with os.scandir(path) as entries:
@@ -875,7 +934,7 @@ def _is_toolchain_command(path: str) -> bool:
 
 
 _OOM = re.compile(r"fatal error: (?:runtime: )?(?:out of memory|cannot allocate memory)|fatal error: failed to reserve|"
-                  r"runtime: cannot allocate memory|failed to create new OS thread.*errno=(?:11|12)|"
+                  r"runtime: cannot allocate memory|failed to create new OS thread.*errno=12\b|"
                   r"runtime: out of memory")
 _NOSPACE = re.compile(r"no space left on device|disk quota exceeded", re.I)
 
@@ -925,9 +984,13 @@ def run(
     work = os.path.abspath(cwd) if cwd is not None else os.getcwd()
     cpu_backstop = int(timeout * (os.cpu_count() or 1) + 30)
     helper = supervisor_path()
-    status_r, status_w = os.pipe()
-    command = [helper, "run", mode, str(os.getpid()), str(status_w), str(max_memory or 0), str(cpu_backstop),
+    command = [helper, "run", mode, str(os.getpid()), "STATUS", str(max_memory or 0), str(cpu_backstop),
                work, "--", *map(str, args)]
+    if any("\0" in a for a in command):
+        raise InvalidSetting("a program's arguments cannot contain NUL bytes (\\x00): the system ends an argument "
+                             "there. Remove them from args=.")
+    status_r, status_w = os.pipe()
+    command[4] = str(status_w)
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -937,6 +1000,11 @@ def run(
     except OSError as exc:
         os.close(status_r)
         os.close(status_w)
+        if exc.errno == errno.E2BIG:
+            raise InvalidSetting(
+                f"the arguments for {os.path.basename(str(args[0]))} are too long for the system "
+                f"({sum(len(a) for a in command[9:])} characters; Linux takes 128 KiB per argument, about 2 MB in all). "
+                "Pass big inputs in a file or on standard input instead.") from None
         raise GoNotFound(f"could not start {args[0]}: {exc}") from None
     os.close(status_w)
     out: list[bytes] = []
@@ -995,17 +1063,21 @@ def run(
     for r in readers:
         r.join(timeout=5)
     returncode = proc.returncode
-    fate = b"".join(status).decode("ascii", "replace").split()
-    if len(fate) >= 2 and fate[-2] == "exit" and fate[-1].lstrip("-").isdigit():
-        returncode = int(fate[-1])
-    elif len(fate) >= 2 and fate[-2] == "signal" and fate[-1].isdigit():
-        returncode = -int(fate[-1])
+    # The supervisor writes "pid N" then one fate: anything else is not its
+    # word (it was killed, or something wrote on its pipe) and is not taken.
+    fate = _FATE.fullmatch(b"".join(status).decode("ascii", "replace"))
+    if fate and fate["exit"] is not None:
+        returncode = int(fate["exit"])
+    elif fate:
+        returncode = -int(fate["signal"])
     else:
         # The supervisor died without a word (a program under the subreaper
         # killed its parent, say): end whatever still carries this run's marker.
         _kill_marked(run_id)
     if quit_sent and not timed_out:
         timed_out = True  # SIGQUIT at the deadline ended it: still a timeout
+    if returncode in (125, 126, 127) and not timed_out:
+        _raise_for_supervisor_failure(err, args)
     result = RunResult(
         args=list(map(str, args)),
         returncode=returncode,
@@ -1021,6 +1093,23 @@ def run(
     if tool and not result.ok and not timed_out:
         _raise_for_toolchain_failure(result, args)
     return result
+
+
+_FATE = re.compile(r"(?:pid \d+\n)?(?:exit (?P<exit>-?\d+)|signal (?P<signal>\d+))\n")
+
+
+def _raise_for_supervisor_failure(err: list[bytes], args: Sequence[str]) -> None:
+    """Exit status 125-127 with the supervisor's own last words on stderr: the
+    program never ran (a program printing those words only fools golab
+    into this message)."""
+    last = b"".join(err).decode("utf-8", "replace").rstrip().rpartition("\n")[2]
+    if not last.startswith("golab-supervisor: "):
+        return
+    why = last[len("golab-supervisor: "):]
+    hint = ("The sandbox (GOLAB_SANDBOX=1) cannot be set up here; unset GOLAB_SANDBOX to run programs without it "
+            "(see the README's JupyterHub section), or report this with `python -m golab doctor`."
+            if why.startswith("sandbox") else "Run `python -m golab doctor` to check golab's setup.")
+    raise SupervisorFailed(f"golab's supervisor could not start {os.path.basename(str(args[0]))}: {why}. {hint}")
 
 
 def _raise_for_toolchain_failure(result: "RunResult", args: Sequence[str]) -> None:

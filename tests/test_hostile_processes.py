@@ -237,3 +237,111 @@ def test_a_program_that_kills_the_supervisor_leaves_nothing(mechanism, no_leaks)
     report = golab.run(src, timeout=30)
     assert report.status in ("killed", "ok", "exit")  # the supervisor (under the subreaper: its parent) is gone
     assert _settle() == []
+
+
+NEXT_PROCESS = """
+import golab
+print(golab.run('func main() { fmt.Println("real") }').stdout, end="")
+"""
+
+
+def test_a_poisoned_supervisor_with_a_matching_digest_file_is_not_trusted_by_the_next_process(tmp_path, no_leaks):
+    """Attack 12: a program replaces the cached supervisor and writes a
+    matching ``.sha256`` beside it; a kernel restart (a new Python process)
+    must not run it: nothing on disk is trusted for the digest."""
+    import hashlib
+
+    helper = tc.supervisor_path()
+    original = Path(helper).read_bytes()
+    marker = tmp_path / "poisoned-supervisor-ran"
+    evil = f"#!/bin/sh\necho ran >> {marker}\nexit 125\n".encode()
+    staged = Path(helper + ".test-swap")
+    try:
+        staged.write_bytes(evil)
+        os.chmod(staged, 0o700)
+        os.replace(staged, helper)
+        Path(helper + ".sha256").write_text(hashlib.sha256(evil).hexdigest() + "\n")
+        r = subprocess.run([sys.executable, "-c", NEXT_PROCESS], capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert r.stdout == "real\n", r.stderr[-2000:]
+        assert not marker.exists()
+        assert Path(helper).read_bytes() == original  # rebuilt from source (the build is reproducible)
+    finally:
+        Path(helper + ".sha256").unlink(missing_ok=True)
+        if Path(helper).read_bytes() != original:
+            staged.write_bytes(original)
+            os.chmod(staged, 0o700)
+            os.replace(staged, helper)
+
+
+TOUCH_SUPERVISOR = r"""
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	sup := os.Getppid()
+	_, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", sup), os.O_RDWR, 0)
+	fmt.Println(err != nil)
+	_, err = os.ReadDir(fmt.Sprintf("/proc/%d/fd", sup))
+	fmt.Println(err != nil)
+	for fd := 0; fd < 64; fd++ { // forge a fate on whatever pipe is there
+		if f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/%d", sup, fd), os.O_WRONLY, 0); err == nil {
+			f.Write([]byte("exit 0\n"))
+		}
+	}
+	os.Exit(7)
+}
+"""
+
+
+@pytest.mark.slow
+def test_under_the_subreaper_a_program_cannot_reach_into_the_supervisor():
+    """Attacks 10 and 11: running as the same user, a program could write the
+    supervisor's memory through /proc/PID/mem (and so outlive golab) or
+    reopen its status pipe through /proc/PID/fd (and forge its fate).  The
+    supervisor is not dumpable: neither is allowed.  Run as a non-root
+    user: root may do both anyway (CAP_SYS_PTRACE)."""
+    from test_hostile_inputs import AS_LEARNER, _run_as_learner
+
+    r = _run_as_learner(AS_LEARNER, TOUCH_SUPERVISOR, "GOLAB_CONTAINMENT=subreaper")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "7 ['true', 'true']", r.stdout + r.stderr[-2000:]
+
+
+def test_the_sweep_removes_a_planted_symlink_without_following_it(tmp_path):
+    """Attack 37: a program plants, in golab's temp root, a symlink named
+    like a dead process's temp dir, pointing at a folder of the user's; the
+    next sweep must remove the link, not chmod (or empty) its target."""
+    root = tmp_path / f"golab-{os.getuid()}"
+    root.mkdir(mode=0o700)
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "keep.txt").write_text("precious")
+    os.chmod(notes, 0o755)
+    os.chmod(notes / "sub", 0o750)
+    (root / "run-999999999.1.planted").symlink_to(notes)
+    (root / "run-999999998.1.dir").mkdir()
+    (root / "run-999999998.1.dir" / "inner").symlink_to(notes)
+    removed = tc.sweep_dead_temp_dirs(str(root))
+    assert sorted(removed) == ["run-999999998.1.dir", "run-999999999.1.planted"]
+    assert os.listdir(root) == []
+    assert (notes / "keep.txt").read_text() == "precious"
+    assert oct(os.stat(notes).st_mode & 0o777) == "0o755" and oct(os.stat(notes / "sub").st_mode & 0o777) == "0o750"
+
+
+def test_in_a_pid_namespace_a_program_cannot_open_the_kernels_memory(monkeypatch, no_leaks):
+    """What the README says of the pid-namespace mechanism: the host's /proc
+    is visible, but (even as root) the program cannot open golab's Python
+    process's memory or environment: it holds no capability outside its
+    user namespace."""
+    monkeypatch.setenv("GOLAB_CONTAINMENT", "pid-namespace")
+    try:
+        tc.containment()
+    except golab.GolabError as exc:
+        pytest.skip(f"no PID namespaces here: {exc}")
+    me = os.getpid()
+    src = (f'func main() {{\n\t_, err := os.OpenFile("/proc/{me}/mem", os.O_RDWR, 0)\n\tfmt.Println(err != nil)\n'
+           f'\t_, err = os.ReadFile("/proc/{me}/environ")\n\tfmt.Println(err != nil)\n}}\n')
+    assert golab.run(src).stdout.split() == ["true", "true"]
