@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "golab"
 
 ANALYSERS = ["escape", "bench", "stats", "frames", "profile", "claims", "runner", "snippet", "build", "toolchain",
-             "display", "defaults"]
-VIEWS = ["golab.render", "golab.render_measure", "golab.render_run", "golab.render_messages", "golab.widgets",
+             "display", "defaults", "gc", "pgo", "versions", "toolchains"]
+VIEWS = ["golab.render", "golab.render_measure", "golab.render_run", "golab.render_messages", "golab.render_beyond",
+         "golab.widgets", "golab.widgets_beyond",
          "golab.magics", "ipywidgets", "plotly", "IPython", "pygments"]
 
 FRESH = """

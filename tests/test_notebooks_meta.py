@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSONS = [
     "00_start_here", "01_stack_frames", "02_escape_analysis", "03_escape_cases",
     "04_benchmarks", "05_optimizations", "06_profiling",
+    "07_garbage_collector", "08_inlining_pgo", "09_go_versions",
 ]
 
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
@@ -159,7 +160,7 @@ def test_opens_with_its_idea_and_ends_with_exercises(notebook):
     assert not after, f"{path.name}: code cells after the exercises began: {after}"
 
 
-def test_lessons_are_the_seven_and_linked_everywhere():
+def test_lessons_are_the_ten_and_linked_everywhere():
     assert [p.stem for p in NOTEBOOKS] == LESSONS
     start = "".join(source(c) for c in load(NOTEBOOKS[0])["cells"])
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
