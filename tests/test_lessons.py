@@ -21,7 +21,7 @@ import pytest
 import golab
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-EXERCISE = re.compile(r"^(?P<name>\w+) = (?P<kind>stack_or_heap|allocs_per_op)\(", re.M)
+EXERCISE = re.compile(r"^(?P<name>\w+) = (?P<kind>stack_or_heap|allocs_per_op|GOGCDoubles|LiveOrGarbage|AllocatesOn)\(", re.M)
 
 # notebook -> exercise variable -> the answer the pinned compiler / benchmark gives
 ANSWERS: dict[str, dict[str, object]] = {
@@ -39,6 +39,9 @@ ANSWERS: dict[str, dict[str, object]] = {
     "04_benchmarks": {"ex_fixed": 0, "ex_sized": 1},
     "05_optimizations": {"ex_pool": 0, "ex_users": 101, "ex_small": 1},
     "06_profiling": {"ex_create": 21, "ex_local_user": "stack"},
+    "07_garbage_collector": {"ex_gogc": "about half as many", "ex_live": "the one with more live data"},
+    "08_inlining_pgo": {"ex_budget": "stack"},
+    "09_go_versions": {"ex_slice": "on every version"},
 }
 
 
@@ -78,7 +81,12 @@ def test_exercise_grades_right_and_wrong(notebook, name, answer, monkeypatch):
     assert right.correct, f"{notebook} {name}: {answer!r} was graded wrong:\n{right!r}"
     assert right.truth == answer
 
-    wrong_answer = ({"stack": "heap", "heap": "stack"}[answer] if isinstance(answer, str) else answer + 1)
+    if answer in ("stack", "heap"):
+        wrong_answer = {"stack": "heap", "heap": "stack"}[answer]
+    elif isinstance(answer, str):  # a choice (lessons 07-09): any other one; the grade reuses its measurement
+        wrong_answer = next(c for c in exercise.choices if c != answer)
+    else:
+        wrong_answer = answer + 1
     wrong = exercise.grade(wrong_answer)
     assert not wrong.correct, f"{notebook} {name}: the wrong answer {wrong_answer!r} was graded right"
     assert wrong.truth == answer

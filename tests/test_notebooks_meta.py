@@ -35,7 +35,7 @@ LESSONS = [
 
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 IGNORE_MARKERS = re.compile(r"^\s*#\s*NBVAL_(IGNORE_OUTPUT|SKIP)\b", re.M)
-EXERCISE = re.compile(r"^\w+ = (?:stack_or_heap|allocs_per_op)\(", re.M)
+EXERCISE = re.compile(r"^\w+ = (?:stack_or_heap|allocs_per_op|GOGCDoubles|LiveOrGarbage|AllocatesOn)\(", re.M)
 SCAFFOLDING = re.compile(r"^\s*assert\b|magics_manager|\.grade\(|FRAMES_PLACEHOLDER", re.M)
 ANSWER_WORDS = re.compile(r"the truth is|Not quite|\bCorrect\b")
 
