@@ -21,69 +21,30 @@ compiler runs past its time.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 import os
 import re
 import threading
 from pathlib import Path
 from typing import Sequence
 
-from .snippet import Position, Snippet, SnippetError, go_lines
-from .toolchain import GolabError, GoTimeout, Toolchain, find_go, run, run_go, scratch_dir, user_temp_root, workdir
+from .compileresult import (  # noqa: F401  CompileError, CompilerFailed: re-exported for callers of golab.build
+    _ERROR_LINE,
+    CompileError,
+    CompileResult,
+    CompilerFailed,
+    _failure_message,
+    parse_errors,
+    read_diagnostics,
+)
+from .gopackage import compile_module
+from .source import Position, Snippet, SnippetError, go_lines
+from .toolchain import GoTimeout, Toolchain, find_go, run, run_go, scratch_dir, user_temp_root, workdir
+
+_UNUSED_IMPORT = re.compile(r'^"([^"]+)" imported and not used')
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
-
-
-class CompilerFailed(GolabError):
-    """The compiler stopped without saying what is wrong with the code."""
-
-
-def _failure_message(returncode: int, output: str) -> str:
-    if returncode < 0:
-        import signal
-
-        try:
-            how = f"was killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            how = f"was killed by signal {-returncode}"
-        return f"the Go compiler {how} before it finished (not a problem in your code); run it again."
-    tail = output.strip().splitlines()[-3:]
-    return f"the Go compiler failed with exit status {returncode} and no error position" + (
-        ": " + " / ".join(tail) if tail else "; run it again."
-    )
-
-
-@dataclasses.dataclass
-class CompileError:
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "") if self.file else ""
-        return f"{where}: {self.message}" if where else self.message
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-@dataclasses.dataclass
-class CompileResult:
-    toolchain: Toolchain
-    snippet: Snippet
-    returncode: int
-    output: str  # the compiler's text (stdout + stderr): -m lines, errors
-    diagnostics: list[dict]  # -json diagnostics, each with "_file" (generated name)
-    errors: list[CompileError]
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
 
 
 def _import_key(toolchain: Toolchain, imports: Sequence[str]) -> tuple:
@@ -136,52 +97,6 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
     return text
 
 
-_ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.*)$")
-_UNUSED_IMPORT = re.compile(r'^"([^"]+)" imported and not used')
-
-HINTS = {
-    "non-declaration statement outside function body": (
-        "a snippet's top level holds declarations (func, type, var, const); "
-        "put statements inside func main() { ... }"
-    ),
-    "function main is undeclared": "add func main() { ... } or leave the package clause out",
-}
-
-
-def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
-    """Compile errors from compiler/go output, in the user's positions."""
-    errors: list[CompileError] = []
-    users = snippet.user_files
-    for raw in go_lines(output):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        m = _ERROR_LINE.match(raw)
-        if not m:
-            if errors and raw.startswith(("\t", " ")):
-                errors[-1].message += "\n" + raw.strip()
-            elif raw.strip() != "too many errors":
-                errors.append(CompileError("", 0, 0, raw.strip()))
-            else:
-                errors[-1].message += " (and more: the compiler stops after 10 errors)" if errors else ""
-            continue
-        file = m.group("file").removeprefix("./")
-        line, col, msg = int(m.group("line")), int(m.group("col") or 0), m.group("msg")
-        if file not in users and snippet.module is not None:
-            pass  # go built the module in place: a file of another package, as go names it
-        elif file not in users:
-            # a position golab generated (header line, added main) or raw temp-file path
-            mapped = snippet.map_position(file, line, col)
-            if mapped is not None:
-                file, line = mapped.file, mapped.line
-            else:
-                file, line, col = "", 0, 0
-        for needle, hint in HINTS.items():
-            if needle in msg:
-                msg += f" (hint: {hint})"
-        errors.append(CompileError(file, line, col, msg))
-    return errors
-
-
 def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
     """The snippet again without the imports golab inferred that the
     compiler's ``output`` calls unused (the identifier was a local variable,
@@ -199,25 +114,6 @@ def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
     return snippet.without_inferred(unused) if unused else None
 
 
-def _read_diagnostics(folder: Path) -> list[dict]:
-    diagnostics = []
-    if not folder.is_dir():
-        return diagnostics
-    for path in sorted(folder.rglob("*.json")):
-        current_file = None
-        for line in go_lines(path.read_text(encoding="utf-8", errors="replace")):
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if "file" in item and "range" not in item:
-                current_file = item["file"]  # the full path: module builds have many x.go
-                continue
-            item["_file"] = current_file
-            diagnostics.append(item)
-    return diagnostics
-
-
 def compile_snippet(
     snippet: Snippet,
     flags: Sequence[str] = (),
@@ -233,8 +129,6 @@ def compile_snippet(
     """
     toolchain = toolchain or find_go()
     if snippet.module is not None:
-        from .gopackage import compile_module
-
         return compile_module(snippet, flags, toolchain=toolchain, timeout=timeout)
     cfg = importcfg(toolchain, snippet.imports, timeout=timeout)
     for attempt in range(2):
@@ -254,7 +148,7 @@ def compile_snippet(
                 *snippet.go_files(),
             ]
             result = run(args, cwd=tmp, env=toolchain.env(), timeout=timeout)
-            diagnostics = _read_diagnostics(jsondir)
+            diagnostics = read_diagnostics(jsondir)
         if result.timed_out:
             raise GoTimeout(
                 f"the compiler did not finish within {result.seconds:.0f} s and was stopped. "

@@ -37,7 +37,7 @@ What it reads: the folder or pattern, go.mod, the files go lists.
 What it returns: a :class:`~golab.snippet.Snippet` whose ``module`` is a
 :class:`ModuleBuild` (files and identity line maps keyed by absolute path,
 sources by display name), and for it a
-:class:`~golab.build.CompileResult` shaped like the fast path's, so
+:class:`~golab.compileresult.CompileResult` shaped like the fast path's, so
 :mod:`golab.escape` and :mod:`golab.frames` read both alike.
 """
 
@@ -53,7 +53,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .buildcontext import ModuleFile, build_context, find_module, in_build, version_tuple
-from .snippet import (
+from .compileresult import CompileResult, CompilerFailed, _failure_message, parse_errors, read_diagnostics
+from .source import (
     LineMap,
     Snippet,
     SnippetError,
@@ -399,10 +400,8 @@ def compile_module(
     *,
     toolchain: Toolchain | None = None,
     timeout: float | None = None,
-):
+) -> CompileResult:
     """Compile the named packages as ``go build -gcflags=FLAGS`` does."""
-    from .build import CompileResult, CompilerFailed, _failure_message, _read_diagnostics, parse_errors
-
     toolchain = toolchain or find_go()
     build = snippet.module
     assert build is not None
@@ -411,7 +410,7 @@ def compile_module(
         gcflags = " ".join(_quote(f) for f in [*flags, "-json=0,file://" + str(jsondir)])
         args = ["list", "-export", "-f", "{{.ImportPath}}", "-gcflags=" + gcflags, *build.patterns]
         result = run_go(toolchain, args, cwd=build.cwd, extra_env=_GOFLAGS, timeout=timeout)
-        diagnostics = _read_diagnostics(jsondir)
+        diagnostics = read_diagnostics(jsondir)
     if result.timed_out:
         raise GoTimeout(
             f"go did not finish compiling {build.describe()} within {result.seconds:.0f} s and was stopped. "
