@@ -23,7 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "golab"
 
-ANALYSERS = ["escape", "bench", "stats", "frames", "profile", "claims", "runner", "snippet", "build", "toolchain",
+ANALYSERS = ["escape", "bench", "stats", "frames", "profile", "claims", "runner", "snippet", "source", "build", "compileresult",
+             "gopackage", "buildcontext", "toolchain",
              "display", "defaults"]
 VIEWS = ["golab.render", "golab.render_measure", "golab.render_run", "golab.render_messages", "golab.widgets",
          "golab.magics", "ipywidgets", "plotly", "IPython", "pygments"]
