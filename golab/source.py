@@ -144,6 +144,17 @@ class Snippet:
     def user_files(self) -> set[str]:
         return {s.name for s in self.sources}
 
+    def is_added(self, file: str) -> bool:
+        """Is ``file``, as the compiler printed it, one golab wrote itself?
+        The compiler names such a file (by its full temp path) only for the
+        lines golab added: a fragment's package clause and import line, the
+        empty ``main``; the user's lines in it carry the user's name through
+        ``//line``.  Never for a module: go compiles the learner's files in
+        place."""
+        if self.module is not None or file in self.user_files:
+            return False
+        return os.path.basename(file) in self.files
+
     def source_text(self, name: str) -> str:
         for s in self.sources:
             if s.name == name:
