@@ -27,7 +27,9 @@ golab asks go itself, in the module, offline:
    gives the ``-json`` diagnostics for the flows.
 3. File names in the output are rewritten to what the user sees: the path
    they gave joined with the file's path below it
-   (``mymod/internal/store/store.go``).
+   (``mymod/internal/store/store.go``), at the start of each line and at
+   the end of each ``-m=2`` flow step (``... at mymod/...:5:33``), as a
+   snippet's ``//line`` directives name them.
 
 Nothing is written into the user's folder: go reads it, the build goes to
 go's cache and the diagnostics to a golab temp folder.
@@ -388,6 +390,8 @@ def _fingerprint(module: ModuleFile, listed: list[dict]) -> str:
 
 _POS = re.compile(r"^(?P<file>[^\s:#][^:\n]*?\.go)(?P<rest>:\d+(?::\d+)?: )")
 _LISTING_POS = re.compile(r"\((?P<file>[^()\s]+?\.go)(?P<rest>:\d+)\)")
+# the position a -m=2 flow step ends with: "from x (spill) at internal/store/store.go:5:33"
+_STEP_POS = re.compile(r"(?P<at> at )(?P<file>[^\s:][^:\n]*?\.go)(?P<rest>:\d+:\d+)$")
 
 
 def _quote(flag: str) -> str:
@@ -428,6 +432,8 @@ def _rename(output: str, build: ModuleBuild) -> str:
     lines = []
     for line in output.split("\n"):
         line = _POS.sub(lambda m: build.display_name(m.group("file")) + m.group("rest"), line, count=1)
+        if ":  " in line:  # a flow step: its own position too
+            line = _STEP_POS.sub(lambda m: m.group("at") + build.display_name(m.group("file")) + m.group("rest"), line, count=1)
         if "TEXT" in line or "STEXT" in line or "\t" in line:
             line = _LISTING_POS.sub(lambda m: "(" + build.display_name(m.group("file")) + m.group("rest") + ")", line)
         lines.append(line)
