@@ -486,6 +486,60 @@ def _function_ranges(sources: dict[str, str]) -> dict[str, tuple[str, int, int]]
     return ranges
 
 
+def _is_closure(name: str) -> bool:
+    """Does the compiler's name denote a func literal (``main.func1``,
+    ``F[go.shape.int].func2``, ``main.func1.1``)?"""
+    bare = _GENERIC_ARGS.sub("", name)
+    return bool(re.search(r"\.func\d+(?:\.\d+)*$", bare) or _CLOSURE_SUFFIX.search(bare))
+
+
+def _literal_span(text: str, line: int, column: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """((line, column), (line, column)) from the ``func`` keyword of a func
+    literal at ``line:column`` (column in bytes, as the compiler counts) to
+    the ``}`` closing its body, or None when the text there is not one."""
+    lines = go_lines(text, keep_cr=True)
+    if not 1 <= line <= len(lines):
+        return None
+    code = go_lines(strip_comments_and_strings("\n".join(lines)), keep_cr=True)
+    raw = lines[line - 1].encode("utf-8", "surrogateescape")
+    col = len(raw[: column - 1].decode("utf-8", "replace"))
+    if not code[line - 1][col:].startswith("func"):
+        return None
+    parens = 0
+    braces = 0
+    in_body = False
+    word = ""
+    last_word = ""
+    for n in range(line - 1, len(code)):
+        text_line = code[n]
+        for i in range(col + 4 if n == line - 1 else 0, len(text_line)):
+            ch = text_line[i]
+            if ch.isalnum() or ch == "_":
+                word += ch
+                continue
+            if word:
+                last_word, word = word, ""
+            if ch in "([":
+                parens += 1
+            elif ch in ")]":
+                parens -= 1
+            elif ch == "{":
+                if braces == 0 and not in_body and parens == 0 and last_word not in ("struct", "interface"):
+                    in_body = True
+                braces += 1
+                last_word = ""
+            elif ch == "}":
+                braces -= 1
+                if in_body and braces == 0:
+                    end_col = len(lines[n][:i].encode("utf-8", "surrogateescape")) + 1
+                    return (line, column), (n + 1, end_col)
+            elif not ch.isspace():
+                last_word = ""
+        if word:
+            last_word, word = word, ""
+    return None
+
+
 # Things at an inlined call's own position that belong to the caller: the
 # call's result temporaries (``~r0 escapes to heap`` when the result is
 # converted to an interface) and the slice of a variadic call.
@@ -545,13 +599,24 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
     ranges = _function_ranges(sources)
     body: dict[str, list[Decision]] = {}
 
+    literals: dict[str, tuple] = {}  # closure name -> position of its func keyword ("can inline main.func1")
+    for d in decisions:
+        if d.kind == "can-inline" and _is_closure(d.subject):
+            literals.setdefault(d.subject, (d.file, d.line, d.column))
+
     def inside(name: str) -> list[Decision]:
-        """The decisions in the body of the function the compiler calls ``name``."""
+        """The decisions in the body of the function the compiler calls
+        ``name``; for a closure (``main.func1``), in its func literal only,
+        not in the whole function that holds it (whose other call sites'
+        decisions are not the closure's)."""
         if name not in body:
             where = ranges.get(_declared_name(name))
-            body[name] = (
-                [] if where is None else [d for d in analysis if d.file == where[0] and where[1] <= d.line <= where[2]]
-            )
+            found = [] if where is None else [d for d in analysis if d.file == where[0] and where[1] <= d.line <= where[2]]
+            start = literals.get(name)
+            span = _literal_span(sources.get(start[0], ""), start[1], start[2]) if start else None
+            if span is not None:
+                found = [d for d in analysis if d.file == start[0] and span[0] <= (d.line, d.column) <= span[1]]
+            body[name] = found
         return body[name]
 
     origin: dict[int, dict | None] = {}  # id(decision) -> inlined_from
