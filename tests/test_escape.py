@@ -265,9 +265,16 @@ def test_sixteen_threads_get_their_own_results(no_leaks):
     assert len(results) == 16
 
 
+# 10,000 small functions (0.8 MB): the compiler needs seconds for them
+# (3.5 s for 4,000 on a loaded 2-core machine), far past the timeout below,
+# so the run is always stopped.  A one-line snippet with timeout=0.001 was
+# not: under load the compile could end before the waiting thread looked.
+SLOW = "".join(f"func f{i}(p *int) *int {{ x := *p + {i}; if x > 3 {{ return &x }}; return p }}\n" for i in range(10_000))
+
+
 def test_a_compile_past_the_timeout_is_stopped(no_leaks):
     with pytest.raises(GoTimeout, match="did not finish within|took longer than"):
-        golab.escape("func slow() int { return 41 }\n", timeout=0.001)
+        golab.escape(SLOW, timeout=0.25)
     assert golab.escape("func slow() int { return 42 }\n").ok  # and the next run works
 
 
