@@ -34,12 +34,13 @@ from .compileresult import (  # noqa: F401  CompileError, CompilerFailed: re-exp
     CompileResult,
     CompilerFailed,
     _failure_message,
+    kept_output,
     parse_errors,
     read_diagnostics,
 )
 from .gopackage import compile_module
 from .source import Position, Snippet, SnippetError, go_lines
-from .toolchain import GoTimeout, Toolchain, find_go, run, run_go, scratch_dir, user_temp_root, workdir
+from .toolchain import GoTimeout, Toolchain, compiler_max_output, find_go, run, run_go, scratch_dir, user_temp_root, workdir
 
 _UNUSED_IMPORT = re.compile(r'^"([^"]+)" imported and not used')
 
@@ -147,14 +148,15 @@ def compile_snippet(
                 *flags,
                 *snippet.go_files(),
             ]
-            result = run(args, cwd=tmp, env=toolchain.env(), timeout=timeout)
+            cap = compiler_max_output()
+            result = run(args, cwd=tmp, env=toolchain.env(), timeout=timeout, max_output=cap)
             diagnostics = read_diagnostics(jsondir)
         if result.timed_out:
             raise GoTimeout(
                 f"the compiler did not finish within {result.seconds:.0f} s and was stopped. "
                 "Raise the timeout (timeout=..., or GOLAB_TIMEOUT) if the snippet is simply large."
             )
-        output = result.stdout + result.stderr
+        output, warnings = kept_output(result, cap)
         errors = parse_errors(output, snippet) if result.returncode != 0 else []
         if result.returncode != 0 and not errors:
             raise CompilerFailed(_failure_message(result.returncode, output))
@@ -162,7 +164,7 @@ def compile_snippet(
         if retry is None:
             break
         snippet = retry
-    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds)
+    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds, warnings)
 
 
 def map_json_position(snippet: Snippet, uri_or_file: str | None, line: int, character: int) -> Position | None:

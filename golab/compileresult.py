@@ -25,7 +25,7 @@ import signal
 from pathlib import Path
 
 from .source import Snippet, go_lines
-from .toolchain import GolabError, Toolchain
+from .toolchain import GolabError, RunResult, Toolchain, human_bytes
 
 
 class CompilerFailed(GolabError):
@@ -69,10 +69,35 @@ class CompileResult:
     diagnostics: list[dict]  # -json diagnostics, each with "_file" (generated name)
     errors: list[CompileError]
     seconds: float
+    # what the analysis may lack, in words a reader can act on: the output
+    # cap cut the compiler's text (never silently: the views show these)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+
+_STREAMS = {"stdout": "standard output", "stderr": "standard error"}
+
+
+def kept_output(result: RunResult, cap: int, streams: tuple[str, ...] = ("stdout", "stderr")) -> tuple[str, list[str]]:
+    """The compiler's text from ``streams`` of ``result``, and a warning for
+    each stream the output cap (``cap`` bytes) cut.  A cut stream loses its
+    last, partial line too: half a line (``moved to he``) is no decision."""
+    texts, warnings = [], []
+    for name in streams:
+        text = getattr(result, name)
+        cut = getattr(result, f"{name}_cut")
+        if cut:
+            text = text[: text.rfind("\n") + 1]
+            warnings.append(
+                f"the compiler printed {human_bytes(cut)} more on its {_STREAMS[name]} than golab "
+                f"keeps ({human_bytes(cap)}): the lines past that point are missing, and so are their "
+                "decisions. Analyse a smaller file or one package at a time, or raise GOLAB_COMPILER_MAX_OUTPUT."
+            )
+        texts.append(text)
+    return "".join(texts), warnings
 
 
 _ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.*)$")

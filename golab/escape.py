@@ -272,6 +272,9 @@ class EscapeReport:
     output: str = ""  # the compiler's raw text, for the curious
     seconds: float = 0.0
     inferred_imports: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    # what the decisions may lack (the compiler's output passed golab's cap):
+    # never silent, the views show each one
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     # ------------------------------------------------------------ queries
     @property
@@ -314,11 +317,14 @@ class EscapeReport:
 
     # ------------------------------------------------------------ output
     def to_json(self) -> dict:
-        return {
+        data = {
             "go_version": self.go_version,
             "decisions": [d.to_dict() for d in self.decisions],
             "errors": [e.to_dict() for e in self.errors],
         }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
 
     def text(self, flow: bool | None = None) -> str:
         """The source with each line's decisions beside it (the CLI's view)."""
@@ -331,6 +337,8 @@ class EscapeReport:
         counts = self.summary()
         heap = sum(counts.get(k, 0) for k in HEAP_KINDS)
         state = f"{len(self.errors)} compile error(s)" if self.errors else f"{len(self.decisions)} decisions, {heap} heap"
+        if self.warnings:
+            state += f", {len(self.warnings)} warning(s): output cut"
         return f"<EscapeReport {self.go_version} -m={self.level}{'' if self.inline else ' -l'}: {state}>"
 
     def _repr_html_(self) -> str:
@@ -741,6 +749,7 @@ def escape(
         output=result.output,
         seconds=result.seconds,
         inferred_imports={k: v for k, v in result.snippet.inferred_imports.items() if v},
+        warnings=list(result.warnings),
     )
     with _cache_lock:
         _cache[key] = report
@@ -761,4 +770,5 @@ def _copy(report: EscapeReport) -> EscapeReport:
         ],
         errors=[dataclasses.replace(e) for e in report.errors],
         sources=dict(report.sources),
+        warnings=list(report.warnings),
     )

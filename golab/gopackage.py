@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .buildcontext import ModuleFile, build_context, find_module, in_build, version_tuple
-from .compileresult import CompileResult, CompilerFailed, _failure_message, parse_errors, read_diagnostics
+from .compileresult import CompileResult, CompilerFailed, _failure_message, kept_output, parse_errors, read_diagnostics
 from .source import (
     LineMap,
     Snippet,
@@ -66,7 +66,7 @@ from .source import (
     go_lines,
     parse_imports,
 )
-from .toolchain import GoTimeout, Toolchain, find_go, run_go, workdir
+from .toolchain import GoTimeout, Toolchain, compiler_max_output, find_go, run_go, workdir
 
 DEPENDENCIES = "(dependencies)"  # Snippet.files key of the dependency fingerprint
 
@@ -413,18 +413,20 @@ def compile_module(
         jsondir = tmp / "diag"
         gcflags = " ".join(_quote(f) for f in [*flags, "-json=0,file://" + str(jsondir)])
         args = ["list", "-export", "-f", "{{.ImportPath}}", "-gcflags=" + gcflags, *build.patterns]
-        result = run_go(toolchain, args, cwd=build.cwd, extra_env=_GOFLAGS, timeout=timeout)
+        cap = compiler_max_output()
+        result = run_go(toolchain, args, cwd=build.cwd, extra_env=_GOFLAGS, timeout=timeout, max_output=cap)
         diagnostics = read_diagnostics(jsondir)
     if result.timed_out:
         raise GoTimeout(
             f"go did not finish compiling {build.describe()} within {result.seconds:.0f} s and was stopped. "
             "Raise the timeout (timeout=..., or GOLAB_TIMEOUT) if the package is simply large."
         )
-    output = _rename(result.stderr, build)
+    text, warnings = kept_output(result, cap, ("stderr",))  # stdout holds only the import paths
+    output = _rename(text, build)
     errors = parse_errors(output, snippet) if result.returncode != 0 else []
     if result.returncode != 0 and not errors:
         raise CompilerFailed(_failure_message(result.returncode, output))
-    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds)
+    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds, warnings)
 
 
 def _rename(output: str, build: ModuleBuild) -> str:

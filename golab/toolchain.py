@@ -35,6 +35,10 @@ from typing import Callable, Iterator, Sequence
 
 DEFAULT_TIMEOUT = 60.0  # seconds: a cold build of fmt takes several
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes kept of each of stdout / stderr
+# bytes kept of each stream of the compiler's own output (-m, -m=2, -S): the
+# compiler is trusted further than a learner's program, but still bounded;
+# -m=2 on a 16k-line file prints tens of MB, and every line is a decision
+COMPILER_MAX_OUTPUT = 64 * 1024**2
 DEFAULT_MAX_MEMORY = 2 * 1024**3  # bytes of address space for programs golab runs
 
 INSTALL_HINT = (
@@ -70,6 +74,10 @@ def default_timeout() -> float:
 
 def default_max_output() -> int:
     return int(_env_float("GOLAB_MAX_OUTPUT", DEFAULT_MAX_OUTPUT))
+
+
+def compiler_max_output() -> int:
+    return int(_env_float("GOLAB_COMPILER_MAX_OUTPUT", COMPILER_MAX_OUTPUT))
 
 
 def default_max_memory() -> int:
@@ -131,15 +139,15 @@ class RunResult:
         """A sentence saying how much output was cut, or ''."""
         parts = []
         if self.stdout_cut:
-            parts.append(f"{_human_bytes(self.stdout_cut)} of standard output")
+            parts.append(f"{human_bytes(self.stdout_cut)} of standard output")
         if self.stderr_cut:
-            parts.append(f"{_human_bytes(self.stderr_cut)} of standard error")
+            parts.append(f"{human_bytes(self.stderr_cut)} of standard error")
         if not parts:
             return ""
         return f"[golab: output cut: {' and '.join(parts)} not shown]"
 
 
-def _human_bytes(n: int) -> str:
+def human_bytes(n: int) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"

@@ -278,6 +278,34 @@ def test_a_compile_past_the_timeout_is_stopped(no_leaks):
     assert golab.escape("func slow() int { return 42 }\n").ok  # and the next run works
 
 
+def _boxes(n: int) -> str:
+    return "".join(f"func f{i}(v int) *int {{ x := v + {i}; return &x }}\n" for i in range(n))
+
+
+def test_compiler_output_past_a_megabyte_is_kept_whole():
+    """-m=2 on 3,000 functions prints over 1 MB (golab's cap for a
+    program's output): every decision is still there."""
+    report = golab.escape(_boxes(3000), level=2, timeout=600)
+    assert len(report.output) > 1_000_000
+    assert len([d for d in report.decisions if d.kind == "moved-to-heap"]) == 3000
+    assert not report.warnings
+
+
+def test_compiler_output_past_the_cap_is_never_cut_silently(monkeypatch):
+    monkeypatch.setenv("GOLAB_COMPILER_MAX_OUTPUT", "100000")
+    report = golab.escape(_boxes(1000) + "// cut\n", level=2, timeout=600)
+    heap = [d for d in report.decisions if d.kind == "moved-to-heap"]
+    assert 0 < len(heap) < 1000
+    assert all(d.message == "moved to heap: x" for d in heap)  # no half line read as a decision
+    assert all(d.kind != "other" for d in report.decisions), [d for d in report.decisions if d.kind == "other"]
+    assert len(report.warnings) == 1 and "more on its standard output than golab keeps" in report.warnings[0]
+    assert "GOLAB_COMPILER_MAX_OUTPUT" in report.warnings[0]
+    assert report.to_json()["warnings"] == report.warnings
+    assert report.text().splitlines()[1].startswith("warning: the compiler printed")
+    assert "Some decisions are missing" in report._repr_html_()
+    assert "warning" in repr(report)
+
+
 def test_flow_explained_in_plain_words(cases2):
     by_subject = {d.subject: d for d in cases2.heap()}
     assert by_subject["x"].why == "Its address is taken; it is returned to the caller, so it must outlive the function: the caller gets it."
