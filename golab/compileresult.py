@@ -93,8 +93,8 @@ def kept_output(result: RunResult, cap: int, streams: tuple[str, ...] = ("stdout
             text = text[: text.rfind("\n") + 1]
             warnings.append(
                 f"the compiler printed {human_bytes(cut)} more on its {_STREAMS[name]} than golab "
-                f"keeps ({human_bytes(cap)}): the lines past that point are missing, and so are their "
-                "decisions. Analyse a smaller file or one package at a time, or raise GOLAB_COMPILER_MAX_OUTPUT."
+                f"keeps ({human_bytes(cap)}): the lines past that point are missing, and with them "
+                "what they say (decisions, frames). Analyse a smaller file or one package at a time, or raise GOLAB_COMPILER_MAX_OUTPUT."
             )
         texts.append(text)
     return "".join(texts), warnings
