@@ -604,28 +604,37 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         at.setdefault((d.file, d.line, d.column), []).append(d)
     if not any(pos in callees for pos in at):
         return  # nothing at an inlined call: no copies
-    ranges = _function_ranges(sources)
-    body: dict[str, list[Decision]] = {}
+    # A package is a folder: several packages (a module's ./...) may each
+    # have a newPoint or a main.func1, and a call site's unqualified callee
+    # is the one of its own package.
+    by_folder: dict[str, dict[str, tuple[str, int, int]]] = {}
 
-    literals: dict[str, tuple] = {}  # closure name -> position of its func keyword ("can inline main.func1")
+    def ranges_in(folder: str) -> dict[str, tuple[str, int, int]]:
+        if folder not in by_folder:
+            by_folder[folder] = _function_ranges({f: t for f, t in sources.items() if os.path.dirname(f) == folder})
+        return by_folder[folder]
+
+    body: dict[tuple[str, str], list[Decision]] = {}
+    literals: dict[tuple[str, str], tuple] = {}  # (folder, closure name) -> its func keyword ("can inline main.func1")
     for d in decisions:
         if d.kind == "can-inline" and _is_closure(d.subject):
-            literals.setdefault(d.subject, (d.file, d.line, d.column))
+            literals.setdefault((os.path.dirname(d.file), d.subject), (d.file, d.line, d.column))
 
-    def inside(name: str) -> list[Decision]:
+    def inside(name: str, folder: str) -> list[Decision]:
         """The decisions in the body of the function the compiler calls
-        ``name``; for a closure (``main.func1``), in its func literal only,
-        not in the whole function that holds it (whose other call sites'
-        decisions are not the closure's)."""
-        if name not in body:
-            where = ranges.get(_declared_name(name))
+        ``name`` in the package in ``folder``; for a closure
+        (``main.func1``), in its func literal only, not in the whole
+        function that holds it (whose other call sites' decisions are not
+        the closure's)."""
+        if (folder, name) not in body:
+            where = ranges_in(folder).get(_declared_name(name))
             found = [] if where is None else [d for d in analysis if d.file == where[0] and where[1] <= d.line <= where[2]]
-            start = literals.get(name)
+            start = literals.get((folder, name))
             span = _literal_span(sources.get(start[0], ""), start[1], start[2]) if start else None
             if span is not None:
                 found = [d for d in analysis if d.file == start[0] and span[0] <= (d.line, d.column) <= span[1]]
-            body[name] = found
-        return body[name]
+            body[(folder, name)] = found
+        return body[(folder, name)]
 
     origin: dict[int, dict | None] = {}  # id(decision) -> inlined_from
     source: dict[int, Decision] = {}  # id(copy) -> the decision in a body golab has that it repeats
@@ -642,10 +651,11 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
                 origin.setdefault(id(d), None)
             return
         active.add(pos)
+        folder = os.path.dirname(pos[0])
         candidates: list[tuple[Decision, str]] = []
         seen: set[int] = set()
         for name in names:
-            for c in inside(name):
+            for c in inside(name, folder):
                 if (c.file, c.line, c.column) != pos and id(c) not in seen:
                     seen.add(id(c))
                     candidates.append((c, name))
@@ -669,7 +679,7 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
                     origin[id(d)] = {"file": c.file, "line": c.line, "column": c.column, "function": name}
                     source[id(d)] = c
                 continue
-            outside = [n for n in names if _declared_name(n) not in ranges]
+            outside = [n for n in names if _declared_name(n) not in ranges_in(folder)]
             if outside and not _CALLER_SUBJECT.match(d.subject) and d.kind != "other":
                 # copied from a body golab does not have (the standard
                 # library's): the innermost such callee, no position

@@ -549,3 +549,26 @@ def test_a_module_listing_is_reused_only_while_nothing_changed(tmp_path, toolcha
     assert not any(f.endswith("a_other.go") for f in report.sources)
     (folder / "a" / "a_other.go").write_text("package a\n\nconst M = 2\n")  # an edit in place: now part of a
     assert any(f.endswith("a_other.go") for f in golab.escape(target).sources)
+
+
+def test_each_lesson_example_alone_and_at_once_gives_the_same_data(monkeypatch):
+    """The fast path (one folder, the compiler alone) and the module path
+    (``go_examples/...``, go in the module) agree on every decision,
+    ``inlined_from`` and ``inlined_at`` included: several packages of one
+    module each have a ``sumPointsHeap`` or a ``main.func1``, and a call
+    site's copy comes from its own package's function."""
+    monkeypatch.chdir(ROOT)
+
+    def key(d) -> tuple:
+        o = d.inlined_from
+        return (d.file, d.line, d.column, d.message, o and (o["file"], o["line"], o["column"], o["function"]), tuple(sorted(d.inlined_at)))
+
+    whole = golab.escape("go_examples/...")
+    assert whole.ok, whole.errors
+    for folder in sorted(p for p in (ROOT / "go_examples").iterdir() if p.is_dir()):
+        name = f"go_examples/{folder.name}/"
+        alone = golab.escape(f"go_examples/{folder.name}")
+        assert alone.ok, alone.errors
+        want = sorted(key(d) for d in alone.decisions if d.file.startswith(name))
+        got = sorted(key(d) for d in whole.decisions if d.file.startswith(name))
+        assert got == want, folder.name
