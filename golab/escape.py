@@ -25,6 +25,7 @@ a text form and ``_repr_html_``, both drawn by the view registered with
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import os
@@ -479,12 +480,13 @@ def _function_ranges(sources: dict[str, str]) -> dict[str, tuple[str, int, int]]
     ranges: dict[str, tuple[str, int, int]] = {}
     for file, text in sources.items():
         code = strip_comments_and_strings(text)
-        starts = [code.count("\n", 0, m.start()) + 1 for m in top.finditer(code)]
-        total = code.count("\n") + 1
+        breaks = [m.start() for m in re.finditer("\n", code)]  # line of offset o: bisect(breaks, o - 1) + 1
+        starts = [bisect.bisect_left(breaks, m.start()) + 1 for m in top.finditer(code)]
+        total = len(breaks) + 1
         for m in decl.finditer(code):
-            first = code.count("\n", 0, m.start()) + 1
-            later = [s for s in starts if s > first]
-            last = (later[0] - 1) if later else total
+            first = bisect.bisect_left(breaks, m.start()) + 1
+            later = bisect.bisect_right(starts, first)
+            last = (starts[later] - 1) if later < len(starts) else total
             name, recv = m.group("name"), m.group("recv")
             names = [name]
             if recv:
@@ -501,14 +503,20 @@ def _is_closure(name: str) -> bool:
     return bool(re.search(r"\.func\d+(?:\.\d+)*$", bare) or _CLOSURE_SUFFIX.search(bare))
 
 
-def _literal_span(text: str, line: int, column: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def _code_lines(text: str) -> tuple[list[str], list[str]]:
+    """(lines, the same lines with comments and strings blanked)."""
+    lines = go_lines(text, keep_cr=True)
+    return lines, go_lines(strip_comments_and_strings("\n".join(lines)), keep_cr=True)
+
+
+def _literal_span(text: tuple[list[str], list[str]], line: int, column: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """((line, column), (line, column)) from the ``func`` keyword of a func
     literal at ``line:column`` (column in bytes, as the compiler counts) to
-    the ``}`` closing its body, or None when the text there is not one."""
-    lines = go_lines(text, keep_cr=True)
-    if not 1 <= line <= len(lines):
+    the ``}`` closing its body, or None when the text there is not one.
+    ``text`` is :func:`_code_lines` of the file."""
+    lines, code = text
+    if not 1 <= line <= len(lines) or len(code) != len(lines):
         return None
-    code = go_lines(strip_comments_and_strings("\n".join(lines)), keep_cr=True)
     raw = lines[line - 1].encode("utf-8", "surrogateescape")
     col = len(raw[: column - 1].decode("utf-8", "replace"))
     if not code[line - 1][col:].startswith("func"):
@@ -620,6 +628,16 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         return by_folder[folder]
 
     body: dict[tuple[str | None, str], list[Decision]] = {}
+    on_line: dict[tuple[str, int], list[Decision]] = {}  # (file, line) -> decisions, in the compiler's order
+    for d in analysis:
+        on_line.setdefault((d.file, d.line), []).append(d)
+
+    def between(file: str, first: tuple[int, int], last: tuple[int, int]) -> list[Decision]:
+        """Decisions of ``file`` from (line, column) ``first`` to ``last``."""
+        return [
+            d for n in range(first[0], last[0] + 1) for d in on_line.get((file, n), ()) if first <= (d.line, d.column) <= last
+        ]
+    code: dict[str, tuple[list[str], list[str]]] = {}  # file -> _code_lines, read once
     literals: dict[tuple[str, str], tuple] = {}  # (folder, closure name) -> its func keyword ("can inline main.func1")
     for d in decisions:
         if d.kind == "can-inline" and _is_closure(d.subject):
@@ -633,13 +651,17 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         the closure's)."""
         if (folder, name) not in body:
             where = ranges_in(folder).get(_declared_name(name))
-            found = [] if where is None else [d for d in analysis if d.file == where[0] and where[1] <= d.line <= where[2]]
+            found = [] if where is None else between(where[0], (where[1], 0), (where[2], 1 << 30))
             start = literals.get((folder, name)) if folder is not None else next(
                 (p for (_, n), p in literals.items() if n == name), None
             )
-            span = _literal_span(sources.get(start[0], ""), start[1], start[2]) if start else None
+            span = None
+            if start is not None and start[0] in sources:
+                if start[0] not in code:
+                    code[start[0]] = _code_lines(sources[start[0]])
+                span = _literal_span(code[start[0]], start[1], start[2])
             if span is not None:
-                found = [d for d in analysis if d.file == start[0] and span[0] <= (d.line, d.column) <= span[1]]
+                found = between(start[0], span[0], span[1])
             body[(folder, name)] = found
         return body[(folder, name)]
 
