@@ -36,6 +36,7 @@ from collections import OrderedDict
 from . import display
 from .build import CompileError, CompileResult, compile_snippet
 from .snippet import Snippet, go_lines, load, strip_comments_and_strings
+from .source import _package_of
 from .toolchain import Toolchain, find_go
 
 HEAP_KINDS = ("moved-to-heap", "escapes")
@@ -563,11 +564,15 @@ _CALLER_SUBJECT = re.compile(r"^(?:~[rRb]\d+|\.\.\. argument)$")
 _WORD = re.compile(r'"(?:\\.|[^"\\])*"|`[^`]*`|\'(?:\\.|[^\'\\])*\'|\w+')
 
 
+_QUALIFIED_NAME = re.compile(r"\b[a-z]\w*\.(?=[A-Z])")
+
+
 def _shape(subject: str) -> str:
     """A subject with names and literals blanked: after inlining, the
     compiler prints ``make([]int, 3)`` at the call site for the callee's
-    ``make([]int, n)``, and ``3 escapes`` for ``i escapes``."""
-    return _WORD.sub("_", subject.replace("...", "\0")).replace("\0", "...")
+    ``make([]int, n)``, ``3 escapes`` for ``i escapes``, and
+    ``&store.Store{...}`` in another package for ``&Store{...}``."""
+    return _WORD.sub("_", _QUALIFIED_NAME.sub("", subject).replace("...", "\0")).replace("\0", "...")
 
 
 def _head(subject: str) -> str:
@@ -627,6 +632,25 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
             )
         return by_folder[folder]
 
+    # A callee in another package of the sources (``./...``: main calls an
+    # inlined ``store.New``) is printed with its package's name.
+    folders_of: dict[str, set[str]] = {}  # package name -> folders
+    for f, t in sources.items():
+        folders_of.setdefault(_package_of(t) or "", set()).add(os.path.dirname(f))
+
+    def locate(name: str, folder: str | None) -> tuple[str, int, int] | None:
+        """(file, first line, last line) of the function the compiler calls
+        ``name`` at a call site in ``folder``, or None when the sources do
+        not have it (the standard library's, a package not analysed)."""
+        declared = _declared_name(name)
+        where = ranges_in(folder).get(declared)
+        if where is None and "." in declared:
+            qualifier, rest = declared.split(".", 1)
+            other = folders_of.get(qualifier, set()) - {folder}
+            if len(other) == 1:
+                where = ranges_in(next(iter(other))).get(rest)
+        return where
+
     body: dict[tuple[str | None, str], list[Decision]] = {}
     on_line: dict[tuple[str, int], list[Decision]] = {}  # (file, line) -> decisions, in the compiler's order
     for d in analysis:
@@ -637,6 +661,7 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         return [
             d for n in range(first[0], last[0] + 1) for d in on_line.get((file, n), ()) if first <= (d.line, d.column) <= last
         ]
+
     code: dict[str, tuple[list[str], list[str]]] = {}  # file -> _code_lines, read once
     literals: dict[tuple[str, str], tuple] = {}  # (folder, closure name) -> its func keyword ("can inline main.func1")
     for d in decisions:
@@ -650,7 +675,7 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         function that holds it (whose other call sites' decisions are not
         the closure's)."""
         if (folder, name) not in body:
-            where = ranges_in(folder).get(_declared_name(name))
+            where = locate(name, folder)
             found = [] if where is None else between(where[0], (where[1], 0), (where[2], 1 << 30))
             start = literals.get((folder, name)) if folder is not None else next(
                 (p for (_, n), p in literals.items() if n == name), None
@@ -708,7 +733,7 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
                     origin[id(d)] = {"file": c.file, "line": c.line, "column": c.column, "function": name}
                     source[id(d)] = c
                 continue
-            outside = [n for n in names if _declared_name(n) not in ranges_in(folder)]
+            outside = [n for n in names if locate(n, folder) is None]
             if outside and not _CALLER_SUBJECT.match(d.subject) and d.kind != "other":
                 # copied from a body golab does not have (the standard
                 # library's): the innermost such callee, no position

@@ -572,3 +572,23 @@ def test_each_lesson_example_alone_and_at_once_gives_the_same_data(monkeypatch):
         want = sorted(key(d) for d in alone.decisions if d.file.startswith(name))
         got = sorted(key(d) for d in whole.decisions if d.file.startswith(name))
         assert got == want, folder.name
+
+
+def test_a_copy_from_another_package_of_the_module_names_its_place(app, monkeypatch):
+    """``./app/...``: main's inlined ``store.New`` copies store.go's
+    decisions; ``inlined_from`` names store.go's place, as the compiler's
+    -json does (its inline positions are the ground truth)."""
+    from test_compiler_parity import _json_escapes
+
+    monkeypatch.chdir(app.parent)
+    said = {(pos, inline) for pos, _, inline in _json_escapes("./app/...") if inline}
+    assert (("main.go", 11, 16), ("store.go", 5, 51)) in said
+    report = golab.escape("./app/...", level=2)
+    got = {
+        ((os.path.basename(d.file), d.line, d.column),
+         (os.path.basename(d.inlined_from["file"]), d.inlined_from["line"], d.inlined_from["column"]))
+        for d in report.decisions if d.heap and d.inlined_from
+    }
+    assert got == said
+    shared = [d for d in report.decisions if d.message == "&store.Store{...} does not escape"]
+    assert shared and shared[0].inlined_from["file"] == "app/internal/store/store.go"
