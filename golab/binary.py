@@ -52,7 +52,7 @@ from .errors import (
 )
 from .snippet import Snippet
 from .toolchain import (
-    RunResult, Toolchain, _human_bytes, default_max_memory, run, run_go, user_temp_root,
+    RunResult, Toolchain, human_bytes, default_max_memory, run, run_go, user_temp_root,
 )
 
 MODULE = "golab.local/snippet"  # Snippet.write's module path; -trimpath makes it the prefix of every file
@@ -499,10 +499,10 @@ def benchmark_failure(run_result: RunResult, snippet: Snippet, timeout: float, f
     if is_out_of_memory(err):
         cap = run_result.max_memory
         if cap and re.search(r"failed to reserve|failed to create new OS thread", err):
-            why = (f"golab's memory cap of {_human_bytes(cap)} (GOLAB_MAX_MEMORY) is too small for the Go runtime to "
+            why = (f"golab's memory cap of {human_bytes(cap)} (GOLAB_MAX_MEMORY) is too small for the Go runtime to "
                    "start; raise it to at least 1G")
         elif cap:
-            why = (f"it asked for more than golab's memory cap of {_human_bytes(cap)} (GOLAB_MAX_MEMORY) and the Go "
+            why = (f"it asked for more than golab's memory cap of {human_bytes(cap)} (GOLAB_MAX_MEMORY) and the Go "
                    "runtime stopped it (\"fatal error: runtime: out of memory\")")
         else:
             why = "the machine had no more memory to give (\"fatal error: runtime: out of memory\")"

@@ -21,67 +21,34 @@ compiler runs past its time.
 
 from __future__ import annotations
 
-import dataclasses
-import contextlib
 import hashlib
-import json
 import os
 import re
 import threading
 from pathlib import Path
 from typing import Sequence
 
-from .errors import CompilerFailed, CompilerOutOfMemory  # noqa: F401  (re-exported: older imports)
-from .snippet import Position, Snippet, SnippetError, go_lines
-from .toolchain import GoTimeout, Toolchain, find_go, run, run_compiler, run_go, scratch_dir, user_temp_root, workdir
+from .compileresult import (  # noqa: F401  CompileError, CompilerFailed: re-exported for callers of golab.build
+    _ERROR_LINE,
+    CompileError,
+    CompileResult,
+    CompilerFailed,
+    _failure_message,
+    kept_output,
+    parse_errors,
+    read_diagnostics,
+)
+from .gopackage import compile_module
+from .source import Position, Snippet, SnippetError, go_lines
+from .errors import CompilerOutOfMemory  # noqa: F401  (re-exported: older imports)
+from .toolchain import (
+    GoTimeout, Toolchain, compiler_max_output, find_go, run, run_compiler, run_go, scratch_dir, user_temp_root, workdir,
+)
+
+_UNUSED_IMPORT = re.compile(r'^"([^"]+)" imported and not used')
 
 _cfg_cache: dict[tuple, str] = {}
 _cfg_lock = threading.Lock()
-
-
-def _failure_message(returncode: int, output: str) -> str:
-    if returncode < 0:
-        import signal
-
-        try:
-            how = f"was killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            how = f"was killed by signal {-returncode}"
-        return f"the Go compiler {how} before it finished (not a problem in your code); run it again."
-    tail = output.strip().splitlines()[-3:]
-    return f"the Go compiler failed with exit status {returncode} and no error position" + (
-        ": " + " / ".join(tail) if tail else "; run it again."
-    )
-
-
-@dataclasses.dataclass
-class CompileError:
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "") if self.file else ""
-        return f"{where}: {self.message}" if where else self.message
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-@dataclasses.dataclass
-class CompileResult:
-    toolchain: Toolchain
-    snippet: Snippet
-    returncode: int
-    output: str  # the compiler's text (stdout + stderr): -m lines, errors
-    diagnostics: list[dict]  # -json diagnostics, each with "_file" (generated name)
-    errors: list[CompileError]
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
 
 
 def _import_key(toolchain: Toolchain, imports: Sequence[str]) -> tuple:
@@ -90,10 +57,6 @@ def _import_key(toolchain: Toolchain, imports: Sequence[str]) -> tuple:
 
 def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | None = None) -> str:
     """Text of an importcfg for these standard-library imports (and their deps)."""
-    if toolchain.backend == "wasm":  # golab lite: the export data shipped with the site
-        from .lite.backend import importcfg as lite_importcfg
-
-        return lite_importcfg(imports)
     key = _import_key(toolchain, imports)
     with _cfg_lock:
         cached = _cfg_cache.get(key)
@@ -104,12 +67,8 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
     text = None
     if disk.is_file():
         text = disk.read_text()
-        # the build cache may have been trimmed since: every file must exist;
-        # and it must be one of Go's (a program could rewrite this file to
-        # point the compiler at export data of its own making)
-        roots = tuple(os.path.join(os.path.realpath(r), "") for r in (toolchain.gocache, toolchain.goroot))
-        if not all(os.path.exists(f) and os.path.realpath(f).startswith(roots)
-                   for f in (line.split("=", 1)[1] for line in text.splitlines() if "=" in line)):
+        # the build cache may have been trimmed since: every file must exist
+        if not all(os.path.exists(line.split("=", 1)[1]) for line in text.splitlines() if "=" in line):
             text = None
     if text is None:
         with workdir("importcfg-") as tmp:
@@ -133,63 +92,13 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
                 )
             raise SnippetError("could not prepare the imports: " + result.stderr.strip().splitlines()[-1])
         text = result.stdout
+        disk.parent.mkdir(parents=True, exist_ok=True)
         tmpfile = disk.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        try:  # a cache for the next process: a full disk only costs that process a `go list`
-            disk.parent.mkdir(parents=True, exist_ok=True)
-            tmpfile.write_text(text)
-            os.replace(tmpfile, disk)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmpfile.unlink()
+        tmpfile.write_text(text)
+        os.replace(tmpfile, disk)
     with _cfg_lock:
         _cfg_cache[key] = text
     return text
-
-
-_ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<msg>.*)$")
-_UNUSED_IMPORT = re.compile(r'^"([^"]+)" imported and not used')
-
-HINTS = {
-    "non-declaration statement outside function body": (
-        "a snippet's top level holds declarations (func, type, var, const); "
-        "put statements inside func main() { ... }"
-    ),
-    "function main is undeclared": "add func main() { ... } or leave the package clause out",
-}
-
-
-def parse_errors(output: str, snippet: Snippet) -> list[CompileError]:
-    """Compile errors from compiler/go output, in the user's positions."""
-    errors: list[CompileError] = []
-    users = snippet.user_files
-    for raw in go_lines(output):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        m = _ERROR_LINE.match(raw)
-        if not m:
-            if errors and raw.startswith(("\t", " ")):
-                errors[-1].message += "\n" + raw.strip()
-            elif raw.strip() != "too many errors":
-                errors.append(CompileError("", 0, 0, raw.strip()))
-            else:
-                errors[-1].message += " (and more: the compiler stops after 10 errors)" if errors else ""
-            continue
-        file = m.group("file").removeprefix("./")
-        line, col, msg = int(m.group("line")), int(m.group("col") or 0), m.group("msg")
-        if file not in users and snippet.module is not None:
-            pass  # go built the module in place: a file of another package, as go names it
-        elif file not in users:
-            # a position golab generated (header line, added main) or raw temp-file path
-            mapped = snippet.map_position(file, line, col)
-            if mapped is not None:
-                file, line = mapped.file, mapped.line
-            else:
-                file, line, col = "", 0, 0
-        for needle, hint in HINTS.items():
-            if needle in msg:
-                msg += f" (hint: {hint})"
-        errors.append(CompileError(file, line, col, msg))
-    return errors
 
 
 def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
@@ -209,25 +118,6 @@ def without_unused_imports(snippet: Snippet, output: str) -> Snippet | None:
     return snippet.without_inferred(unused) if unused else None
 
 
-def _read_diagnostics(folder: Path) -> list[dict]:
-    diagnostics = []
-    if not folder.is_dir():
-        return diagnostics
-    for path in sorted(folder.rglob("*.json")):
-        current_file = None
-        for line in go_lines(path.read_text(encoding="utf-8", errors="replace")):
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if "file" in item and "range" not in item:
-                current_file = item["file"]  # the full path: module builds have many x.go
-                continue
-            item["_file"] = current_file
-            diagnostics.append(item)
-    return diagnostics
-
-
 def compile_snippet(
     snippet: Snippet,
     flags: Sequence[str] = (),
@@ -243,8 +133,6 @@ def compile_snippet(
     """
     toolchain = toolchain or find_go()
     if snippet.module is not None:
-        from .gopackage import compile_module
-
         return compile_module(snippet, flags, toolchain=toolchain, timeout=timeout)
     cfg = importcfg(toolchain, snippet.imports, timeout=timeout)
     for attempt in range(2):
@@ -263,9 +151,10 @@ def compile_snippet(
                 *flags,
                 *snippet.go_files(),
             ]
-            result = run_compiler(toolchain, args, cwd=tmp, timeout=timeout)
-            diagnostics = _read_diagnostics(jsondir)
-            errors_output = result.stdout + result.stderr
+            cap = compiler_max_output()
+            result = run_compiler(toolchain, args, cwd=tmp, timeout=timeout, max_output=cap)
+            diagnostics = read_diagnostics(jsondir)
+            late_errors = None
             if result.returncode != 0 and not result.timed_out and any(f.startswith(("-m", "-S")) for f in flags):
                 # A late failure comes after the compiler's -m notes / -S
                 # listing: compile again without them, so only errors are
@@ -273,21 +162,21 @@ def compile_snippet(
                 plain = [a for a in args if not a.startswith(("-m", "-json=")) and a != "-S"]
                 again = run_compiler(toolchain, plain, cwd=tmp, timeout=timeout)
                 if again.returncode != 0 and not again.timed_out:
-                    errors_output = again.stdout + again.stderr
+                    late_errors = again.stdout + again.stderr
         if result.timed_out:
             raise GoTimeout(
                 f"the compiler did not finish within {result.seconds:.0f} s and was stopped. "
                 "Raise the timeout (timeout=..., or GOLAB_TIMEOUT) if the snippet is simply large."
             )
-        output = result.stdout + result.stderr
-        errors = parse_errors(errors_output, snippet) if result.returncode != 0 else []
+        output, warnings = kept_output(result, cap)
+        errors = parse_errors(late_errors or output, snippet) if result.returncode != 0 else []
         if result.returncode != 0 and not errors:
-            raise CompilerFailed(_failure_message(result.returncode, errors_output))
+            raise CompilerFailed(_failure_message(result.returncode, output))
         retry = without_unused_imports(snippet, output) if errors and attempt == 0 else None
         if retry is None:
             break
         snippet = retry
-    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds)
+    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds, warnings)
 
 
 def map_json_position(snippet: Snippet, uri_or_file: str | None, line: int, character: int) -> Position | None:

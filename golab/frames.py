@@ -101,6 +101,8 @@ class FrameReport:
     inline: bool = True
     seconds: float = 0.0
     listing: str = dataclasses.field(default="", repr=False)  # the compiler's -S output
+    # what the frames may lack (the compiler's output passed golab's cap): the views show it
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -147,6 +149,7 @@ class FrameReport:
             "inline": self.inline,
             "frames": [f.to_dict() for f in self.frames],
             "errors": [e.to_dict() for e in self.errors],
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
     def text(self) -> str:
@@ -165,6 +168,7 @@ class FrameReport:
             )
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = [f"{self.go_version} {self.goarch}" + ("" if self.inline else " (-l: inlining off)")]
+        lines += [f"warning: {w}" for w in self.warnings]
         for r in rows:
             lines.append("  ".join(c.rjust(w) if i in (2, 3) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
         return "\n".join(lines)
@@ -281,6 +285,7 @@ def frames(
     sources = {s.name: s.text for s in result.snippet.sources if not s.is_test}
     report = FrameReport(toolchain.version, toolchain.goarch, [], result.errors, sources, inline, result.seconds)
     report.listing = result.output
+    report.warnings = list(result.warnings)
     if not result.ok:
         return report
     users = set(sources)

@@ -27,7 +27,9 @@ golab asks go itself, in the module, offline:
    gives the ``-json`` diagnostics for the flows.
 3. File names in the output are rewritten to what the user sees: the path
    they gave joined with the file's path below it
-   (``mymod/internal/store/store.go``).
+   (``mymod/internal/store/store.go``), at the start of each line and at
+   the end of each ``-m=2`` flow step (``... at mymod/...:5:33``), as a
+   snippet's ``//line`` directives name them.
 
 Nothing is written into the user's folder: go reads it, the build goes to
 go's cache and the diagnostics to a golab temp folder.
@@ -37,7 +39,7 @@ What it reads: the folder or pattern, go.mod, the files go lists.
 What it returns: a :class:`~golab.snippet.Snippet` whose ``module`` is a
 :class:`ModuleBuild` (files and identity line maps keyed by absolute path,
 sources by display name), and for it a
-:class:`~golab.build.CompileResult` shaped like the fast path's, so
+:class:`~golab.compileresult.CompileResult` shaped like the fast path's, so
 :mod:`golab.escape` and :mod:`golab.frames` read both alike.
 """
 
@@ -53,7 +55,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .buildcontext import ModuleFile, build_context, find_module, in_build, version_tuple
-from .snippet import (
+from .compileresult import CompileResult, CompilerFailed, _failure_message, kept_output, parse_errors, read_diagnostics
+from .source import (
     LineMap,
     Snippet,
     SnippetError,
@@ -65,7 +68,7 @@ from .snippet import (
     go_lines,
     parse_imports,
 )
-from .toolchain import GoTimeout, Toolchain, find_go, run_go, workdir
+from .toolchain import GoTimeout, Toolchain, compiler_max_output, find_go, run_go, workdir
 
 DEPENDENCIES = "(dependencies)"  # Snippet.files key of the dependency fingerprint
 
@@ -390,6 +393,8 @@ def _fingerprint(module: ModuleFile, listed: list[dict]) -> str:
 
 _POS = re.compile(r"^(?P<file>[^\s:#][^:\n]*?\.go)(?P<rest>:\d+(?::\d+)?: )")
 _LISTING_POS = re.compile(r"\((?P<file>[^()\s]+?\.go)(?P<rest>:\d+)\)")
+# the position a -m=2 flow step ends with: "from x (spill) at internal/store/store.go:5:33"
+_STEP_POS = re.compile(r"(?P<at> at )(?P<file>[^\s:][^:\n]*?\.go)(?P<rest>:\d+:\d+)$")
 
 
 def _quote(flag: str) -> str:
@@ -402,10 +407,8 @@ def compile_module(
     *,
     toolchain: Toolchain | None = None,
     timeout: float | None = None,
-):
+) -> CompileResult:
     """Compile the named packages as ``go build -gcflags=FLAGS`` does."""
-    from .build import CompileResult, CompilerFailed, _failure_message, _read_diagnostics, parse_errors
-
     toolchain = toolchain or find_go()
     build = snippet.module
     assert build is not None
@@ -413,18 +416,20 @@ def compile_module(
         jsondir = tmp / "diag"
         gcflags = " ".join(_quote(f) for f in [*flags, "-json=0,file://" + str(jsondir)])
         args = ["list", "-export", "-f", "{{.ImportPath}}", "-gcflags=" + gcflags, *build.patterns]
-        result = run_go(toolchain, args, cwd=build.cwd, extra_env=_GOFLAGS, timeout=timeout)
-        diagnostics = _read_diagnostics(jsondir)
+        cap = compiler_max_output()
+        result = run_go(toolchain, args, cwd=build.cwd, extra_env=_GOFLAGS, timeout=timeout, max_output=cap)
+        diagnostics = read_diagnostics(jsondir)
     if result.timed_out:
         raise GoTimeout(
             f"go did not finish compiling {build.describe()} within {result.seconds:.0f} s and was stopped. "
             "Raise the timeout (timeout=..., or GOLAB_TIMEOUT) if the package is simply large."
         )
-    output = _rename(result.stderr, build)
+    text, warnings = kept_output(result, cap, ("stderr",))  # stdout holds only the import paths
+    output = _rename(text, build)
     errors = parse_errors(output, snippet) if result.returncode != 0 else []
     if result.returncode != 0 and not errors:
         raise CompilerFailed(_failure_message(result.returncode, output))
-    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds)
+    return CompileResult(toolchain, snippet, result.returncode, output, diagnostics, errors, result.seconds, warnings)
 
 
 def _rename(output: str, build: ModuleBuild) -> str:
@@ -432,6 +437,8 @@ def _rename(output: str, build: ModuleBuild) -> str:
     lines = []
     for line in output.split("\n"):
         line = _POS.sub(lambda m: build.display_name(m.group("file")) + m.group("rest"), line, count=1)
+        if ":  " in line:  # a flow step: its own position too
+            line = _STEP_POS.sub(lambda m: m.group("at") + build.display_name(m.group("file")) + m.group("rest"), line, count=1)
         if "TEXT" in line or "STEXT" in line or "\t" in line:
             line = _LISTING_POS.sub(lambda m: "(" + build.display_name(m.group("file")) + m.group("rest") + ")", line)
         lines.append(line)

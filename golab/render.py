@@ -288,6 +288,8 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
     )
     if report.errors:
         out.append(errors_html(report.errors))
+    if report.warnings:
+        out.append(warnings_html(report.warnings))
     by_line: dict[tuple, list] = defaultdict(list)
     copies: dict[tuple, list] = defaultdict(list)  # callee (file, line) -> call-site copies
     for d in report.decisions:
@@ -355,6 +357,16 @@ def errors_html(errors) -> str:
     )
 
 
+def warnings_html(warnings) -> str:
+    """What the data may lack (the compiler's output was cut), above the source."""
+    items = "".join(f"<li>{visible(w)}</li>" for w in warnings)
+    return (
+        '<div class="golab-warnings tex2jax_ignore mathjax_ignore" style="border-left:4px solid var(--jp-warn-color1,#b36b00);'
+        'background:var(--jp-warn-color3,#fff4e0);color:#4d2e00;'
+        f'padding:4px 10px;margin:4px 0"><b>Some decisions are missing:</b><ul style="margin:2px 0">{items}</ul></div>'
+    )
+
+
 def escape_text(report: EscapeReport, flow: bool | None = None, show_annotations: bool = False) -> str:
     """Annotated source as plain text (the CLI's and ``str(report)``'s form);
     control characters are written as escapes."""
@@ -362,6 +374,8 @@ def escape_text(report: EscapeReport, flow: bool | None = None, show_annotations
     lines = [f"# {report.go_version} -m={report.level}{'' if report.inline else ' -l'}"]
     for e in report.errors:
         lines.append(escape_control(f"error: {e}"))
+    for w in report.warnings:
+        lines.append(escape_control(f"warning: {w}"))
     by_line: dict[tuple, list] = defaultdict(list)
     for d in report.decisions:
         by_line[(d.file, d.line)].append(d)

@@ -327,6 +327,8 @@ def frames_html(r: "FrameReport") -> str:
         rows.append([f"<code>{e(f.function)}</code>", e(f.position), f"{f.frame_bytes:,} B" if f.compiled else "–",
                      f"{f.args_bytes:,} B" if f.compiled else "–", e(inl or ("no TEXT symbol" if not f.compiled else ""))])
     head = f'<div style="{FONT};{MUTED};margin-bottom:4px">{e(r.go_version)} {e(r.goarch)}{"" if r.inline else " · -l (inlining off)"}</div>'
+    head += "".join(f'<div class="golab-warnings" style="{FONT};color:#4d2e00;background:#fff4e0;padding:2px 6px">'
+                    f"Some functions may be missing: {e(w)}</div>" for w in r.warnings)
     return head + _table(["function", "position", "frame", "args", "inlining"], rows, right=(2, 3))
 
 

@@ -61,6 +61,10 @@ from .errors import (
 
 DEFAULT_TIMEOUT = 60.0  # seconds: a cold build of fmt takes several
 DEFAULT_MAX_OUTPUT = 1_000_000  # bytes kept of each of stdout / stderr
+# bytes kept of each stream of the compiler's own output (-m, -m=2, -S): the
+# compiler is trusted further than a learner's program, but still bounded;
+# -m=2 on a 16k-line file prints tens of MB, and every line is a decision
+COMPILER_MAX_OUTPUT = 64 * 1024**2
 DEFAULT_MAX_MEMORY = 2 * 1024**3  # bytes of address space for programs golab runs
 # The compiler and linker: a class hub gives a learner 2 cores and 4 GiB; a
 # lesson's compile needs well under 1 GiB of address space, a snippet that
@@ -133,10 +137,10 @@ def check_bytes(value, what: str, minimum: int = 1) -> int:
         except (TypeError, ValueError):
             raise InvalidSetting(f"{what} must be a number of bytes, like 2G or 1000000; got {_short(value)}.") from None
     if not math.isfinite(number) or number < minimum:
-        low = f"at least {_human_bytes(minimum)}" if minimum > 1 else "positive"
+        low = f"at least {human_bytes(minimum)}" if minimum > 1 else "positive"
         raise InvalidSetting(f"{what} must be a finite number of bytes, {low}; got {_short(value)}.")
     if number > MAX_BYTES:  # more than any address space: would silently mean no limit
-        raise InvalidSetting(f"{what} must be at most {_human_bytes(MAX_BYTES)} (1 PiB); got {_short(value)}.")
+        raise InvalidSetting(f"{what} must be at most {human_bytes(MAX_BYTES)} (1 PiB); got {_short(value)}.")
     return int(number)
 
 
@@ -153,6 +157,13 @@ def default_timeout() -> float:
 def default_max_output() -> int:
     value = _env("GOLAB_MAX_OUTPUT")
     return DEFAULT_MAX_OUTPUT if value is None else check_bytes(value, "GOLAB_MAX_OUTPUT")
+
+
+def compiler_max_output() -> int:
+    """Bytes kept of the compiler's own output (GOLAB_COMPILER_MAX_OUTPUT):
+    far more than a program's, so no decision is ever cut from a real file."""
+    value = _env("GOLAB_COMPILER_MAX_OUTPUT")
+    return COMPILER_MAX_OUTPUT if value is None else check_bytes(value, "GOLAB_COMPILER_MAX_OUTPUT")
 
 
 def _memory_setting(name: str, default: int) -> int | None:
@@ -247,15 +258,15 @@ class RunResult:
         """A sentence saying how much output was cut, or ''."""
         parts = []
         if self.stdout_cut:
-            parts.append(f"{_human_bytes(self.stdout_cut)} of standard output")
+            parts.append(f"{human_bytes(self.stdout_cut)} of standard output")
         if self.stderr_cut:
-            parts.append(f"{_human_bytes(self.stderr_cut)} of standard error")
+            parts.append(f"{human_bytes(self.stderr_cut)} of standard error")
         if not parts:
             return ""
         return f"[golab: output cut: {' and '.join(parts)} not shown]"
 
 
-def _human_bytes(n: int) -> str:
+def human_bytes(n: int) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
@@ -1115,7 +1126,7 @@ def _raise_for_supervisor_failure(err: list[bytes], args: Sequence[str]) -> None
 def _raise_for_toolchain_failure(result: "RunResult", args: Sequence[str]) -> None:
     text = result.stderr + result.stdout
     if _OOM.search(text) or (result.returncode == -signal.SIGSEGV and result.max_memory):
-        cap = _human_bytes(result.max_memory) if result.max_memory else "the machine's memory"
+        cap = human_bytes(result.max_memory) if result.max_memory else "the machine's memory"
         tool = os.path.basename(str(args[0]))
         what = {"go": "the Go toolchain", "compile": "the compiler", "link": "the linker"}.get(tool, tool)
         if tool == "go" and "link" in text and "compile" not in text:
@@ -1157,6 +1168,7 @@ def run_compiler(
     *,
     cwd: str | os.PathLike,
     timeout: float | None = None,
+    max_output: int | None = None,
 ) -> RunResult:
     """Run the compiler (``args[0]`` is ``toolchain.compile``) in ``cwd``: a
     native subprocess, or golab lite's WebAssembly compiler (in Pyodide, or
@@ -1166,7 +1178,7 @@ def run_compiler(
         from .lite.backend import run_compiler as run_wasm_compiler
 
         return run_wasm_compiler(args, cwd=cwd, timeout=timeout)
-    return run(args, cwd=cwd, env=toolchain.env(), timeout=timeout)
+    return run(args, cwd=cwd, env=toolchain.env(), timeout=timeout, max_output=max_output)
 
 
 def smoke_test(toolchain: Toolchain, timeout: float | None = None) -> RunResult:

@@ -96,3 +96,12 @@ def test_stack_growth_bad_arguments():
         golab.stack_growth(max_depth=0)
     with pytest.raises(golab.GolabError):
         golab.stack_growth(frame_bytes=-1)
+
+
+def test_a_listing_past_the_output_cap_is_never_cut_silently(monkeypatch):
+    monkeypatch.setenv("GOLAB_COMPILER_MAX_OUTPUT", "20000")
+    report = golab.frames("".join(f"func f{i}(v int) *int {{ x := v + {i}; return &x }}\n" for i in range(300)))
+    assert len(report.warnings) == 1 and "than golab keeps" in report.warnings[0]
+    assert "warning: the compiler printed" in report.text()
+    assert report.to_json()["warnings"] == report.warnings
+    assert "Some functions may be missing" in report._repr_html_()

@@ -23,8 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "golab"
 
-ANALYSERS = ["escape", "bench", "stats", "frames", "profile", "claims", "runner", "snippet", "build", "toolchain",
-             "display", "defaults", "gc", "pgo", "versions", "toolchains"]
+ANALYSERS = ["escape", "bench", "stats", "frames", "profile", "claims", "runner", "snippet", "source", "build", "compileresult",
+             "gopackage", "buildcontext", "toolchain", "display", "defaults", "gc", "pgo", "versions", "toolchains"]
 VIEWS = ["golab.render", "golab.render_measure", "golab.render_run", "golab.render_messages", "golab.render_beyond",
          "golab.widgets", "golab.widgets_beyond",
          "golab.magics", "ipywidgets", "plotly", "IPython", "pygments"]

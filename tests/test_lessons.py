@@ -100,9 +100,10 @@ def test_a_typo_is_a_clear_message_not_a_traceback(monkeypatch):
     monkeypatch.chdir(NOTEBOOKS)
     namespace = {"golab": golab}
     exec(exercise_cells(NOTEBOOKS / "00_start_here.ipynb")["ex_double"], namespace)
-    typo = namespace["ex_double"].grade("stak")  # graded 'not an answer': says what to answer, reveals nothing
-    assert typo.correct is None and typo.truth is None
-    assert "'stack' or 'heap'" in repr(typo)
+    # graded as "not an answer" (views: no traceback, nothing revealed), not raised
+    g = namespace["ex_double"].grade("stak")
+    assert not g.understood and g.truth is None
+    assert "answer 'stack' or 'heap'" in g.explanation and "Did you mean 'stack'?" in g.explanation
 
 
 def test_the_guides_stack_loop_loses_its_additions():

@@ -114,14 +114,7 @@ def check_columns(report) -> None:
         )
 
 
-# snippet.load splits the learner's text with str.splitlines() (golab/snippet.py, the packages
-# lane's line splitting, issue 8), so a form feed or U+2028 in a comment starts a new line there
-# and the code no longer compiles; the view itself draws these rows right (see the text test below)
-SNIPPET_SPLITS = pytest.mark.xfail(reason="snippet.load splits lines at \\f / U+2028 (golab/snippet.py, issue 8)", strict=False)
-CASES = [pytest.param(c, marks=SNIPPET_SPLITS) if c in ("form feed in a comment", "U+2028 in a comment") else c for c in SOURCES]
-
-
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", list(SOURCES))
 def test_every_badge_in_the_row_of_its_line(case):
     source = SOURCES[case]
     report = golab.escape(source, level=2)
