@@ -21,6 +21,7 @@ compiler runs past its time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -38,9 +39,9 @@ from .compileresult import (  # noqa: F401  CompileError, CompilerFailed: re-exp
     parse_errors,
     read_diagnostics,
 )
+from .errors import CompilerOutOfMemory  # noqa: F401  (re-exported: older imports)
 from .gopackage import compile_module
 from .source import Position, Snippet, SnippetError, go_lines
-from .errors import CompilerOutOfMemory  # noqa: F401  (re-exported: older imports)
 from .toolchain import (
     GoTimeout, Toolchain, compiler_max_output, find_go, run, run_compiler, run_go, scratch_dir, user_temp_root, workdir,
 )
@@ -57,6 +58,10 @@ def _import_key(toolchain: Toolchain, imports: Sequence[str]) -> tuple:
 
 def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | None = None) -> str:
     """Text of an importcfg for these standard-library imports (and their deps)."""
+    if toolchain.backend == "wasm":  # golab lite: the export data shipped with the site
+        from .lite.backend import importcfg as lite_importcfg
+
+        return lite_importcfg(imports)
     key = _import_key(toolchain, imports)
     with _cfg_lock:
         cached = _cfg_cache.get(key)
@@ -67,8 +72,12 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
     text = None
     if disk.is_file():
         text = disk.read_text()
-        # the build cache may have been trimmed since: every file must exist
-        if not all(os.path.exists(line.split("=", 1)[1]) for line in text.splitlines() if "=" in line):
+        # the build cache may have been trimmed since: every file must exist;
+        # and it must be one of Go's (a program could rewrite this file to
+        # point the compiler at export data of its own making)
+        roots = tuple(os.path.join(os.path.realpath(r), "") for r in (toolchain.gocache, toolchain.goroot))
+        if not all(os.path.exists(f) and os.path.realpath(f).startswith(roots)
+                   for f in (line.split("=", 1)[1] for line in text.splitlines() if "=" in line)):
             text = None
     if text is None:
         with workdir("importcfg-") as tmp:
@@ -92,10 +101,14 @@ def importcfg(toolchain: Toolchain, imports: Sequence[str], timeout: float | Non
                 )
             raise SnippetError("could not prepare the imports: " + result.stderr.strip().splitlines()[-1])
         text = result.stdout
-        disk.parent.mkdir(parents=True, exist_ok=True)
         tmpfile = disk.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmpfile.write_text(text)
-        os.replace(tmpfile, disk)
+        try:  # a cache for the next process: a full disk only costs that process a `go list`
+            disk.parent.mkdir(parents=True, exist_ok=True)
+            tmpfile.write_text(text)
+            os.replace(tmpfile, disk)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmpfile.unlink()
     with _cfg_lock:
         _cfg_cache[key] = text
     return text
@@ -171,7 +184,7 @@ def compile_snippet(
         output, warnings = kept_output(result, cap)
         errors = parse_errors(late_errors or output, snippet) if result.returncode != 0 else []
         if result.returncode != 0 and not errors:
-            raise CompilerFailed(_failure_message(result.returncode, output))
+            raise CompilerFailed(_failure_message(result.returncode, late_errors or output))
         retry = without_unused_imports(snippet, output) if errors and attempt == 0 else None
         if retry is None:
             break

@@ -93,7 +93,7 @@ def _mistyped_path(value: str) -> bool:
     v = value.strip()
     return (
         "\n" not in v and 0 < len(v) < 4096 and not re.search(r"[\s(){}=:;\"'`]", v)
-        and ("/" in v or v.endswith(".go")) and not os.path.exists(v)
+        and ("/" in v or v.endswith(".go")) and not os.path.exists(v.removesuffix("/..."))  # ./mod/... names a folder
     )
 
 
