@@ -173,6 +173,34 @@ def test_killing_python_ends_everything_and_the_next_start_sweeps_its_temp_dir(m
     assert not [d for d in os.listdir(root) if d.startswith("run-")]
 
 
+COMPILING_PARENT = """
+import sys, golab
+from golab.toolchain import SESSION_MARKER, user_temp_root
+print(SESSION_MARKER, user_temp_root(), flush=True)
+golab.escape("".join(f"func f{i}(p *int) *int {{ x := *p + {i}; if x > 3 {{ return &x }}; return p }}\\n"
+                     for i in range(12000)), level=2, timeout=120)  # seconds of compiler work, under 1 MB
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_python_mid_compile_ends_the_compiler(sig, tmp_path):
+    """The compiler runs without the supervisor (run_compiler: direct): when
+    Python dies, its parent-death signal (or its closed output pipes) ends
+    it, with seconds of work still to do."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(tmp_path)}
+    parent = subprocess.Popen([sys.executable, "-c", COMPILING_PARENT], stdout=subprocess.PIPE, env=env, text=True)
+    marker, root = parent.stdout.readline().split()
+    try:
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not any(p.endswith(":compile") for p in golab_processes(marker, root)):
+            time.sleep(0.02)
+        assert any(p.endswith(":compile") for p in golab_processes(marker, root)), "the compiler never started"
+    finally:
+        parent.send_signal(sig)
+        parent.wait()
+    assert _settle(marker, root) == []
+
+
 def test_doctor_says_which_mechanism_is_active(mechanism):
     r = subprocess.run([sys.executable, "-m", "golab", "doctor"], capture_output=True, text=True, timeout=300,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
