@@ -94,8 +94,8 @@ class ModuleBuild:
         if full in self.display:
             return self.display[full]
         rel = os.path.relpath(full, self.cwd)
-        if rel.startswith(".."):
-            return path
+        if rel.startswith(".."):  # outside the folder (GOROOT, the module cache): never relative to the build folder
+            return path if os.path.isabs(path) or path.startswith("<") else _display_name(Path(full))
         return _join_display(self.user_path, rel)
 
 

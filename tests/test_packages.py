@@ -592,3 +592,16 @@ def test_a_copy_from_another_package_of_the_module_names_its_place(app, monkeypa
     assert got == said
     shared = [d for d in report.decisions if d.message == "&store.Store{...} does not escape"]
     assert shared and shared[0].inlined_from["file"] == "app/internal/store/store.go"
+
+
+def test_a_file_outside_the_module_is_named_so_it_can_be_found_from_here(monkeypatch):
+    """go build names a standard-library file relative to the module folder
+    ("../../x/go/src/sync/atomic/type.go"); golab must not pass that on as
+    if it were relative to the learner's folder (a venv inside the repository
+    showed it as /work/.venv/... in CI)."""
+    monkeypatch.chdir(ROOT / "go_examples" / "points")  # two levels below the repository, as go_examples/x/ is
+    report = golab.escape(str(ROOT / "go_examples") + "/...")
+    assert report.ok, report.errors
+    outside = {d.file for d in report.decisions if "/src/" in d.file and not d.file.startswith("<")}
+    assert outside, "go build printed nothing at a standard-library file: the case tests nothing"
+    assert all(os.path.isfile(os.path.join(os.getcwd(), f)) for f in outside), sorted(outside)[:3]

@@ -65,7 +65,7 @@ class FullKernelOnly:
 
 
 def notice_html(message: str) -> str:
-    from ..render_widgets import box
+    from ..render_messages import box
 
     text = html.escape(message)
     text = re.sub(r"(https?://[^\s<]+?)([.,)]?(?:\s|$))", r'<a href="\1" target="_blank" rel="noopener">\1</a>\2', text)
