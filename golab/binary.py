@@ -52,7 +52,7 @@ from .errors import (
 )
 from .snippet import Snippet
 from .toolchain import (
-    RunResult, Toolchain, human_bytes, default_max_memory, run, run_go, user_temp_root,
+    RunResult, Toolchain, default_max_memory, file_digest, human_bytes, run, run_go, user_temp_root,
 )
 
 MODULE = "golab.local/snippet"  # Snippet.write's module path; -trimpath makes it the prefix of every file
@@ -102,16 +102,8 @@ _digests: dict[str, str] = {}  # cache file -> SHA-256 recorded when this proces
 _cache_lock = threading.Lock()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _binary_key(toolchain: Toolchain, snippet: Snippet) -> str:
-    return hashlib.sha256(repr((toolchain.goroot, toolchain.version, sorted(snippet.files.items()))).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((toolchain.goroot, toolchain.version, snippet.lang, sorted(snippet.files.items()))).encode()).hexdigest()[:32]
 
 
 def _from_cache(cache: Path, binary: Path) -> bool:
@@ -130,7 +122,7 @@ def _from_cache(cache: Path, binary: Path) -> bool:
         os.chmod(binary, 0o700)
     except OSError:
         return False
-    if _sha256(binary) != want:
+    if file_digest(binary) != want:
         binary.unlink(missing_ok=True)
         for stale in (cache, sidecar):
             try:
@@ -144,7 +136,7 @@ def _from_cache(cache: Path, binary: Path) -> bool:
 def _to_cache(binary: Path, cache: Path) -> None:
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        digest = _sha256(binary)
+        digest = file_digest(binary)
         tmp = cache.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         shutil.copyfile(binary, tmp)
         os.chmod(tmp, 0o500)

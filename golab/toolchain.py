@@ -668,7 +668,8 @@ _helper: dict[str, str] = {}
 _helper_lock = threading.Lock()
 
 
-def _file_digest(path: str) -> str:
+def file_digest(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file, read in blocks (helpers and cached binaries are checked by it)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -726,7 +727,7 @@ def supervisor_path(toolchain: "Toolchain | None" = None) -> str:
         if known is not None and os.path.isfile(path):
             try:
                 before = _signature(path)
-                if _file_digest(path) == known and _signature(path) == before:
+                if file_digest(path) == known and _signature(path) == before:
                     _helper[path] = known
                     _helper_checked[path] = before
                     return path
@@ -767,7 +768,7 @@ def _build_helper(toolchain: "Toolchain", path: str, source: str, cache_dir: str
                 + (proc.stderr.strip().splitlines() or ["no output"])[-1] + ". " + INSTALL_HINT
             )
         os.chmod(out, 0o700)
-        digest = _file_digest(out)
+        digest = file_digest(out)
         staged = f"{path}.{os.getpid()}.{threading.get_ident()}"
         shutil.copy2(out, staged)
         os.replace(staged, path)
