@@ -806,8 +806,11 @@ def escape(
     flags = ["-m=2" if level == 2 else "-m"] + ([] if inline else ["-l"])
     if go is not None:
         flags.append(f"-lang={language_version(toolchain)}")  # an older compiler rejects go1.27
+    # a module's file names are shown relative to where the learner is and as
+    # they named the path: the same files asked for from elsewhere are another answer
+    names = (snippet.module.user_path, os.getcwd()) if snippet.module is not None else None
     key = hashlib.sha256(
-        repr((toolchain.goroot, toolchain.version, flags, snippet.lang, sorted(snippet.files.items()))).encode()
+        repr((toolchain.goroot, toolchain.version, flags, snippet.lang, names, sorted(snippet.files.items()))).encode()
     ).hexdigest()
     with _cache_lock:
         if key in _cache:
