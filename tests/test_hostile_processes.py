@@ -175,20 +175,28 @@ def test_killing_python_ends_everything_and_the_next_start_sweeps_its_temp_dir(m
 
 COMPILING_PARENT = """
 import sys, golab
+from golab import toolchain
 from golab.toolchain import SESSION_MARKER, user_temp_root
+if sys.argv[1] == "preexec":
+    toolchain._setpriv[:] = [None]  # as on a machine without util-linux's setpriv
 print(SESSION_MARKER, user_temp_root(), flush=True)
 golab.escape("".join(f"func f{i}(p *int) *int {{ x := *p + {i}; if x > 3 {{ return &x }}; return p }}\\n"
                      for i in range(12000)), level=2, timeout=120)  # seconds of compiler work, under 1 MB
 """
 
 
+@pytest.mark.parametrize("spawn", ["setpriv", "preexec"])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_killing_python_mid_compile_ends_the_compiler(sig, tmp_path):
+def test_killing_python_mid_compile_ends_the_compiler(sig, spawn, tmp_path):
     """The compiler runs without the supervisor (run_compiler: direct): when
-    Python dies, its parent-death signal (or its closed output pipes) ends
-    it, with seconds of work still to do."""
+    Python dies, its parent-death signal ends it, with seconds of work still
+    to do; set by setpriv (a vfork, the usual way) or by the child itself
+    (where there is no setpriv)."""
+    if spawn == "setpriv" and not tc._pdeathsig_wrapper():
+        pytest.skip("this machine has no setpriv with --pdeathsig")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GOLAB_TMPDIR": str(tmp_path)}
-    parent = subprocess.Popen([sys.executable, "-c", COMPILING_PARENT], stdout=subprocess.PIPE, env=env, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", COMPILING_PARENT, spawn], stdout=subprocess.PIPE, env=env,
+                              text=True)
     marker, root = parent.stdout.readline().split()
     try:
         end = time.monotonic() + 60
@@ -199,6 +207,29 @@ def test_killing_python_mid_compile_ends_the_compiler(sig, tmp_path):
         parent.send_signal(sig)
         parent.wait()
     assert _settle(marker, root) == []
+
+
+@pytest.mark.parametrize("spawn", ["setpriv", "preexec"])
+def test_a_direct_command_gets_the_limits_and_the_parent_death_signal(spawn, monkeypatch):
+    """What run(direct=True) promises the compiler, read from the kernel: the
+    address-space, CPU-time and core limits (a child started after the
+    prlimit inherits them), and SIGKILL (9) as the parent-death signal."""
+    if spawn == "setpriv" and not tc._pdeathsig_wrapper():
+        pytest.skip("this machine has no setpriv with --pdeathsig")
+    if spawn == "preexec":
+        monkeypatch.setattr(tc, "_setpriv", [None])
+    script = ("import ctypes, sys, time; time.sleep(0.3); sig = ctypes.c_int(); "
+              "ctypes.CDLL(None).prctl(2, ctypes.byref(sig), 0, 0, 0); "  # PR_GET_PDEATHSIG
+              "print(sig.value); sys.stdout.write(open('/proc/self/limits').read())")
+    result = tc.run([sys.executable, "-c", script], direct=True, max_memory=3 << 30, timeout=20)
+    assert result.ok, result.stderr
+    first, _, limits = result.stdout.partition("\n")
+    assert first == "9"
+    rows = {line[:26].strip(): line[26:].split() for line in limits.splitlines()[1:]}
+    assert rows["Max address space"][:2] == [str(3 << 30)] * 2
+    assert rows["Max core file size"][:2] == ["0", "0"]
+    cpu = int(20 * (os.cpu_count() or 1) + 30)
+    assert rows["Max cpu time"][:2] == [str(cpu)] * 2
 
 
 def test_doctor_says_which_mechanism_is_active(mechanism):
