@@ -144,7 +144,7 @@ def _ensure_loaded(compiler) -> None:
         return
     from pyodide.ffi import run_sync
 
-    run_sync(compiler.load())
+    run_sync(compiler.load(True))
 
 
 def configure_browser() -> Toolchain:

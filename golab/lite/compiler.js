@@ -25,7 +25,8 @@
 // options.background = true starts loading the compiler at once.
 function golabCompiler(base, options = {}) {
   const CACHE = "golab-lite-compiler";
-  const state = { module: null, loading: null, manifest: null, manifestText: null, pkgs: new Map(), loadMs: 0 };
+  const state = { module: null, loading: null, manifest: null, manifestText: null, pkgs: new Map(), loadMs: 0,
+                  background: !!options.background, createdAt: performance.now() };
 
   const getSync = options.getSync || xhrGetSync;
 
@@ -53,13 +54,17 @@ function golabCompiler(base, options = {}) {
 
   // The asynchronous load: the Cache API first (a second visit downloads
   // nothing), then the network; streaming compilation.  One load per page.
-  function load() {
+  // load(true): a compile waits for it, so the background warm-up gives way
+  // (it would only run before that compile and delay it by its own length).
+  function load(forCompile = false) {
+    if (forCompile) state.awaited = true;
     if (!state.loading) state.loading = loadAsync();
     return state.loading;
   }
 
   async function loadAsync() {
     const t0 = performance.now();
+    state.loadStartedAt = t0;
     const url = wasmUrl();
     let response = null;
     let cache = null;
@@ -499,8 +504,9 @@ function golabCompiler(base, options = {}) {
   // background, while the learner reads.
   if (options.background) {
     load().then(() => new Promise((r) => setTimeout(r, 0))).then(() => {
-      if (options.warmup && !state.used) {
+      if (options.warmup && !state.used && !state.awaited) {
         const t0 = performance.now();
+        state.warmupStartedAt = t0;
         const files = {};
         for (const [k, v] of Object.entries(options.warmup.files)) files[k] = enc.encode(v);
         const r = compileSync(files, options.warmup.argv);
