@@ -16,7 +16,8 @@ the module a path belongs to (the nearest ``go.mod`` above it) and reads its
 ``go`` directive, the language version the compiler gets as ``-lang``.
 
 What it reads: file names and texts, ``go.mod`` files, the toolchain's
-GOROOT; once per toolchain ``go list -f {{context...}}``.
+GOROOT; once per toolchain ``go list -f {{context...}}`` (in golab lite,
+where there is no go, the site's manifest, written from the same data).
 
 What it returns: plain values (:class:`BuildContext`, booleans,
 :class:`ModuleFile`), or raises :class:`~golab.snippet.SnippetError` (via
@@ -84,6 +85,33 @@ def build_context(toolchain: Toolchain) -> BuildContext:
     with _lock:
         if key in _contexts:
             return _contexts[key]
+    if toolchain.backend == "wasm":  # golab lite: no go to ask; the site's build wrote it down
+        from .lite.backend import build_context_data
+
+        data = build_context_data()
+    else:
+        data = context_data(toolchain)
+    ctx = BuildContext(
+        data["goos"],
+        data["goarch"],
+        data["compiler"],
+        frozenset(t for t in data["tags"] if t),
+        frozenset(data["KnownOS"]),
+        frozenset(data["KnownArch"]),
+        frozenset(data["UnixOS"]),
+    )
+    with _lock:
+        _contexts[key] = ctx
+    return ctx
+
+
+def context_data(toolchain: Toolchain, target: dict[str, str] | None = None) -> dict:
+    """What :class:`BuildContext` is made of, as JSON-ready data: one
+    ``go list`` and GOROOT's syslist.go, cached on disk per toolchain;
+    ``target`` ({"GOOS": ..., "GOARCH": ...}) asks for another target's."""
+    key = (toolchain.goroot, toolchain.version, toolchain.goos, toolchain.goarch)
+    if target:
+        key += tuple(sorted(target.items()))
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
     # beside the importcfg cache (also per toolchain), which test fixtures know as a cache
     disk = Path(user_temp_root()) / "importcfg" / f"context-{digest}.json"
@@ -99,7 +127,7 @@ def build_context(toolchain: Toolchain) -> BuildContext:
             '{{join context.ReleaseTags ","}} {{join context.ToolTags ","}}'
         )
         with workdir("buildctx-") as tmp:
-            result = run_go(toolchain, ["list", "-f", template, "runtime"], cwd=tmp)
+            result = run_go(toolchain, ["list", "-f", template, "runtime"], cwd=tmp, extra_env=target)
         fields = result.stdout.split()
         if result.returncode != 0 or len(fields) < 4:
             raise GolabError(
@@ -118,18 +146,7 @@ def build_context(toolchain: Toolchain) -> BuildContext:
         tmpfile = disk.with_suffix(f".{threading.get_ident()}.tmp")
         tmpfile.write_text(json.dumps(data))
         tmpfile.replace(disk)
-    ctx = BuildContext(
-        data["goos"],
-        data["goarch"],
-        data["compiler"],
-        frozenset(t for t in data["tags"] if t),
-        frozenset(data["KnownOS"]),
-        frozenset(data["KnownArch"]),
-        frozenset(data["UnixOS"]),
-    )
-    with _lock:
-        _contexts[key] = ctx
-    return ctx
+    return data
 
 
 # ---------------------------------------------------------------- file names

@@ -38,7 +38,9 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
     assert len(cells) == 6, out
     first, second, third, fourth, fifth, sixth = cells
     # the first such cell: the long message with the way out, no traceback, nothing after the raise
-    assert "[golab lite] This cell needs a full kernel" in first and "Binder" in first and "http" in first
+    # (this site has no Binder link: the way out is the README's install commands)
+    assert "[golab lite] This cell needs a full kernel" in first and 'pip install -e ".[test]"' in first
+    assert "http" not in first
     assert "Traceback" not in first and "not reached" not in first
     # a result it would have given reads as a placeholder
     assert "stdout: (needs a full kernel) (needs a full kernel)" in second
@@ -50,3 +52,28 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
     # any other error is shown as usual
     assert "ZeroDivisionError" in sixth
     assert "types: FullKernelOnly FullKernelOnly" in out
+
+
+def test_the_way_to_a_full_kernel_is_the_sites_binder_link_or_the_install_commands(monkeypatch):
+    """No link unless the site was built with one (--binder-url): a default
+    link would point at a repository that may not exist."""
+    from golab.lite import DEFAULT_BINDER_URL, backend, kernel
+
+    assert DEFAULT_BINDER_URL == ""
+    for url in ("", "https://mybinder.org/v2/gh/someone/golab/HEAD"):
+        monkeypatch.setattr(backend, "_assets", backend._Assets("node", "x", {"binder_url": url}))
+        monkeypatch.setattr(backend, "_told_full_kernel", False)
+        messages = []
+        for verb in ("run", "test"):  # the long message, then the short one
+            try:
+                backend.needs_full_kernel([verb])
+            except backend.NeedsFullKernel as exc:
+                messages.append(str(exc))
+        box = kernel.notice_html(messages[0])
+        if url:
+            assert messages[0].endswith(f"on Binder: {url}.") and messages[1].endswith(f": {url}")
+            assert f'<a href="{url}" target="_blank" rel="noopener">{url}</a>.' in box
+        else:
+            assert "http" not in "".join(messages) and "<a " not in box
+            assert "<code>pip install -e &quot;.[test]&quot; &amp;&amp; python -m golab setup</code>" in box
+            assert messages[1] == "This cell needs a full kernel (run benchmarks or tests)."

@@ -81,7 +81,7 @@ def test_an_import_the_site_does_not_carry_is_refused_clearly(wasm_toolchain):
 def test_running_a_program_says_it_needs_a_full_kernel(wasm_toolchain):
     from golab.lite.backend import NeedsFullKernel
 
-    with pytest.raises(NeedsFullKernel, match=r"needs a full kernel.*(Binder|http)"):
+    with pytest.raises(NeedsFullKernel, match=r"needs a full kernel.*(Binder: http|python -m golab setup)"):
         golab.run("func main() { println(1) }", toolchain=wasm_toolchain)
 
 
@@ -90,3 +90,14 @@ def test_export_data_is_pkgdef_only(wasm_toolchain):
     data = open(f"{folder}/pkg/fmt.a", "rb").read()
     assert data.startswith(b"!<arch>\n__.PKGDEF")
     assert 10_000 < len(data) < 200_000, len(data)  # the whole archive is about 1 MB
+
+
+def test_a_folder_is_read_with_the_sites_build_context_not_go(toolchain, wasm_toolchain):
+    """golab lite has no go to ask for build tags: the site's manifest carries
+    them, written from the toolchain for the export data's target, and they
+    are the native toolchain's own for linux/amd64 (where the tests run)."""
+    from golab.buildcontext import build_context
+
+    lite = build_context(wasm_toolchain)
+    assert lite == build_context(toolchain) and (lite.goos, lite.goarch) == ("linux", "amd64")
+    assert "go1.27" in lite.tags and "linux" in lite.unix_os and "windows" in lite.known_os

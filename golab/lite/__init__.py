@@ -11,6 +11,14 @@ What it reads and returns: see each module.  Nothing here is imported by
 golab on a normal (native) kernel unless a toolchain's backend is ``wasm``.
 """
 
-DEFAULT_BINDER_URL = "https://mybinder.org/v2/gh/golab-lessons/golab/HEAD?urlpath=lab/tree/notebooks"
-"""Where a learner gets a full kernel (programs, benchmarks, profiles, GC);
-``python -m golab lite build --binder-url URL`` sets another."""
+DEFAULT_BINDER_URL = ""
+"""Where a learner gets a full kernel (programs, benchmarks, profiles, GC):
+none by default, since a link is only as good as the repository behind it.
+``python -m golab lite build --binder-url URL`` sets one (a mybinder.org or
+BinderHub URL of the repository the site was built from); without it, the
+site says how to run the lessons on the learner's own machine
+(:data:`LOCAL_FULL_KERNEL`)."""
+
+LOCAL_FULL_KERNEL = ('on your own machine (Linux or macOS, Python 3.10+), in a copy of golab\'s repository: '
+                     '`pip install -e ".[test]" && python -m golab setup`, then `jupyter lab notebooks/`')
+"""How to get a full kernel when the site has no Binder link: the README's commands."""

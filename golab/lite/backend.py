@@ -20,10 +20,10 @@ same compiler made the output.  Two runners execute the compiler:
 
 Programs, benchmarks, profiles and GC runs need ``go build`` and a process:
 :func:`needs_full_kernel` raises :class:`NeedsFullKernel`, whose message says
-so once, with the Binder link.
+so once, with the way to a full kernel (the site's Binder link, if it has one).
 
 What it reads: the site's ``static/golab/manifest.json`` (Go version, export
-data files, Binder link; written by :mod:`golab.lite.site`) or, for the
+data files, Binder link if any; written by :mod:`golab.lite.site`) or, for the
 ``node`` runner, a folder with ``compile.wasm``, ``manifest.json`` and
 ``pkg/``.
 
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..toolchain import GolabError, GoNotFound, RunResult, Toolchain, run
-from . import DEFAULT_BINDER_URL
+from . import DEFAULT_BINDER_URL, LOCAL_FULL_KERNEL
 
 WORK = "/work"  # the compiler's working folder in its file system
 # a first compile, in the background once the compiler has loaded: V8 compiles
@@ -205,15 +205,35 @@ def importcfg(imports: Sequence[str]) -> str:
         raise SnippetError(
             f'cannot import "{missing[0]}" in golab lite: the browser carries the compiler\'s view of '
             f"{len(files)} standard packages ({', '.join(sorted(files))}). "
-            f"Open the lesson on a full kernel for the rest: {binder_url()}"
+            f"For the rest, {full_kernel_way()}."
         )
     return "".join(f"packagefile {p}={PKG}/{files[p]}\n" for p in sorted(set(imports)) if p in files)
 
 
+def build_context_data() -> dict:
+    """The build context the site was built with (go list's tags and
+    GOROOT's OS/arch lists, for the export data's target)."""
+    if _assets is None:
+        toolchain()
+    data = _assets.manifest.get("build_context")
+    if not data:
+        raise GoNotFound("this golab lite site was built without the build context that reading a package folder "
+                         "needs: rebuild it with python -m golab lite build")
+    return data
+
+
 def binder_url() -> str:
+    """The site's full-kernel link (``--binder-url``), or "" when it has none."""
     if _assets is not None and _assets.manifest.get("binder_url"):
         return _assets.manifest["binder_url"]
     return DEFAULT_BINDER_URL
+
+
+def full_kernel_way() -> str:
+    """Where to get a full kernel, as the end of a sentence: the site's
+    Binder link, else the README's install commands."""
+    url = binder_url()
+    return f"open the lessons with a full kernel on Binder: {url}" if url else f"run the lessons with a full kernel {LOCAL_FULL_KERNEL}"
 
 
 def needs_full_kernel(what: Sequence[str]) -> None:
@@ -224,14 +244,14 @@ def needs_full_kernel(what: Sequence[str]) -> None:
         verb, f"run `go {verb}`"
     )
     if _told_full_kernel:
-        message = f"This cell needs a full kernel ({doing}): {binder_url()}"
+        url = binder_url()
+        message = f"This cell needs a full kernel ({doing}){': ' + url if url else '.'}"
     else:
         message = (
             f"This cell needs a full kernel: it would {doing}, and golab lite has only the Go compiler, "
             "running in your browser. Escape analysis, inlining and stack frames work here; "
             "running programs, benchmarks, profiles and GC experiments need Go itself. "
-            f"Open the lessons with a full kernel on Binder: {binder_url()} "
-            "(or on your machine: pip install golab, then jupyter lab)."
+            f"For those, {full_kernel_way()}."
         )
         _told_full_kernel = True
     raise NeedsFullKernel(message)

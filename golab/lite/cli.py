@@ -46,7 +46,8 @@ def register(sub) -> None:
     lite_sub = lite.add_subparsers(dest="lite_command", required=True, parser_class=type(lite))
     p = lite_sub.add_parser("build", help="write the site into OUT (needs npm and PyPI the first time)")
     p.add_argument("out", help="output folder (created; an older golab lite site there is replaced)")
-    p.add_argument("--binder-url", default=DEFAULT_BINDER_URL, help="the full-kernel link shown by cells that run programs")
+    p.add_argument("--binder-url", default=DEFAULT_BINDER_URL, help="the full-kernel link (a Binder URL of the repository) shown by cells that run programs; "
+                   "without it they say how to run the lessons on one's own machine")
     p.set_defaults(func=cmd_build)
     p = lite_sub.add_parser("serve", help="serve a built site on 127.0.0.1, gzip included")
     p.add_argument("out", help="the site folder")

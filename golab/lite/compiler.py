@@ -29,6 +29,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
+from ..buildcontext import context_data
 from ..toolchain import GolabError, Toolchain, run_go, user_temp_root, workdir
 
 TARGET = {"GOOS": "linux", "GOARCH": "amd64"}
@@ -159,6 +160,9 @@ def write_assets(
     folder = Path(folder)
     copy_compiler(toolchain, folder, log=log)
     manifest = write_export_data(toolchain, packages, folder / "pkg")
+    # what go/build matches file names and //go:build lines against, for the
+    # target the export data is for: a folder is read as go build reads it
+    manifest["build_context"] = context_data(toolchain, TARGET)
     manifest.update(extra or {})
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

@@ -69,6 +69,7 @@ def notice_html(message: str) -> str:
 
     text = html.escape(message)
     text = re.sub(r"(https?://[^\s<]+?)([.,)]?(?:\s|$))", r'<a href="\1" target="_blank" rel="noopener">\1</a>\2', text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)  # commands to type
     return box("warn", f"<b>Needs a full kernel.</b> {text}", cls="golab-notice golab-needs-full-kernel")
 
 
@@ -134,7 +135,8 @@ def _handler(shell, etype, value, tb, tb_offset=None):
         display(NeedsFullKernelNotice(str(value)))
         return []
     if _uses_placeholder(tb):
-        display(NeedsFullKernelNotice(f"This cell uses a result only a full kernel has ({binder_url()})."))
+        url = binder_url()
+        display(NeedsFullKernelNotice(f"This cell uses a result only a full kernel has{f' ({url})' if url else ''}."))
         return []
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # anything else: as usual
     return []
