@@ -608,7 +608,10 @@ class Containment:
         box = "on (no network, private /tmp, read-only files except the work dir)" if self.sandbox else (
             "off (set GOLAB_SANDBOX=1 to turn it on)" if self.sandbox_available else "not available on this machine"
         )
-        return f"containment: {how}.\n  ({self.reason})\nsandbox:  {box}"
+        compiler = ("started by setpriv (vfork), killed when golab dies (parent-death signal), limits by prlimit"
+                    if _pdeathsig_wrapper() else
+                    "killed when golab dies (parent-death signal, set after fork; no setpriv here)")
+        return f"containment: {how}.\n  ({self.reason})\ncompiler: {compiler}\nsandbox:  {box}"
 
 
 _containment: dict[tuple, Containment] = {}

@@ -237,6 +237,8 @@ def test_doctor_says_which_mechanism_is_active(mechanism):
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
     assert f"containment: {mechanism}:" in r.stdout
+    how = "started by setpriv" if tc._pdeathsig_wrapper() else "no setpriv here"
+    assert "\ncompiler: " in r.stdout and how in r.stdout
 
 
 def test_a_program_cannot_forge_its_own_fate(no_leaks):
