@@ -77,6 +77,9 @@ class Notice:
     def from_error(cls, exc: BaseException, what: str = "") -> "Notice":
         from .toolchain import GolabError
 
+        as_notice = getattr(exc, "as_notice", None)
+        if callable(as_notice):  # an error that is not a failure (golab lite's "needs a full kernel")
+            return as_notice()
         lead = f"{what} failed: " if what else ""
         # golab's own errors carry a message written for the learner; others get their type
         body = str(exc) if isinstance(exc, (GolabError, ValueError)) else f"{type(exc).__name__}: {exc}"

@@ -159,7 +159,10 @@ def test_running_a_program_says_it_needs_a_full_kernel_and_the_lesson_goes_on(le
     # the lesson's own cells that run programs, if it has any, then the probe:
     # each says it once; the first also says where to get a full kernel (the
     # site's Binder link, else the install commands), later ones are short
-    boxes = [_text(cell) for cell in lesson_run["cells"] if cell["source"].startswith(("%%go_run", "%%go_bench"))]
+    magic_cells = [cell for cell in lesson_run["cells"] if cell["source"].startswith(("%%go_run", "%%go_bench"))]
+    for cell in magic_cells:  # the full-kernel box (a warning), not a red "running the program failed"
+        assert "failed" not in _text(cell) and "golab-needs-full-kernel" in "".join(_html(cell)), _text(cell)
+    boxes = [_text(cell) for cell in magic_cells]
     boxes.append(probe["html"][0])
     for i, text in enumerate(boxes):
         assert text.count("needs a full kernel") == 1, (i, text[:500])

@@ -77,3 +77,14 @@ def test_the_way_to_a_full_kernel_is_the_sites_binder_link_or_the_install_comman
             assert "http" not in "".join(messages) and "<a " not in box
             assert "<code>pip install -e &quot;.[test]&quot; &amp;&amp; python -m golab setup</code>" in box
             assert messages[1] == "This cell needs a full kernel (run benchmarks or tests)."
+
+
+def test_a_magic_shows_needs_full_kernel_as_the_box_not_as_a_failure():
+    from golab.lite.backend import NeedsFullKernel
+    from golab.render_messages import Notice
+
+    error = NeedsFullKernel("This cell needs a full kernel (build and run a Go program).")
+    notice = Notice.from_error(error, "running the program")
+    assert notice.kind == "warn" and notice.ok and notice.error is error
+    assert repr(notice) == "[golab lite] This cell needs a full kernel (build and run a Go program)."
+    assert "golab-needs-full-kernel" in notice._repr_html_() and "failed" not in notice._repr_html_()

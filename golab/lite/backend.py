@@ -65,6 +65,12 @@ PKG = "/pkg"  # the export data
 class NeedsFullKernel(GolabError):
     """This needs a real Go toolchain (build, run, measure): golab lite has only the compiler."""
 
+    def as_notice(self):
+        """What a magic shows for it: the full-kernel box, not a failure."""
+        from .kernel import NeedsFullKernelNotice
+
+        return NeedsFullKernelNotice(str(self), self)
+
 
 class _Assets:
     """Where the compiler and its export data are, and how to run it."""

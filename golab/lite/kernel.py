@@ -26,6 +26,8 @@ import html
 import linecache
 import re
 
+from ..render_messages import Notice
+
 _installed = False
 PLACEHOLDER_TEXT = "(needs a full kernel)"
 
@@ -73,10 +75,11 @@ def notice_html(message: str) -> str:
     return box("warn", f"<b>Needs a full kernel.</b> {text}", cls="golab-notice golab-needs-full-kernel")
 
 
-class NeedsFullKernelNotice:
-    """The box (HTML) and its plain text."""
+class NeedsFullKernelNotice(Notice):
+    """The box (HTML) and its plain text; a magic returns it as its Notice."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, error: BaseException | None = None) -> None:
+        super().__init__("warn", message, error)
         self.message = message
 
     def __repr__(self) -> str:
