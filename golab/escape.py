@@ -708,9 +708,21 @@ def link_inlined(decisions: list[Decision], sources: dict[str, str]) -> None:
         folder = os.path.dirname(pos[0]) if os.path.dirname(pos[0]) in folders else None
         candidates: list[tuple[Decision, str]] = []
         seen: set[int] = set()
+        # Shapes of one generic function (leak[go.shape.int], leak[go.shape.string])
+        # share its body, where the compiler printed one decision per shape
+        # at each position: the j-th decision there goes with the j-th shape.
+        sharing: dict[tuple, list[str]] = {}
         for name in names:
+            sharing.setdefault(tuple(map(id, inside(name, folder))), []).append(name)
+        for name in names:
+            shapes = sharing[tuple(map(id, inside(name, folder)))]
+            nth: dict[tuple, int] = {}
             for c in inside(name, folder):
-                if (c.file, c.line, c.column) != pos and id(c) not in seen:
+                cpos = (c.file, c.line, c.column)
+                j = nth[cpos] = nth.get(cpos, -1) + 1
+                if len(shapes) > 1 and shapes[j % len(shapes)] != name:
+                    continue
+                if cpos != pos and id(c) not in seen:
                     seen.add(id(c))
                     candidates.append((c, name))
         candidates.sort(key=lambda cn: (cn[0].line, cn[0].column))

@@ -145,6 +145,32 @@ def test_unclassified_decisions_are_never_taken_for_one_another():
     assert own.inlined_at == [copy.position]
 
 
+GENERIC_SHAPES = """package main
+
+func leak[T any](v T) *T { return &v }
+
+func both[T any](v T) *T { return leak(v) }
+
+func main() {
+	a := both(1)
+	b := both("s")
+	println(*a, *b)
+}
+"""
+
+
+def test_copies_of_two_shapes_at_one_call_name_each_shape_once():
+    """leak[go.shape.int] and leak[go.shape.string] are both inlined at
+    5:39 (and, through both's wrappers, at 5:6): the compiler prints one
+    copy per shape there, so each shape names one copy, not both."""
+    for level in (1, 2):
+        r = golab.escape(GENERIC_SHAPES, level=level)
+        for column in (6, 39):
+            copies = [d for d in r.of_kind("moved-to-heap") if (d.line, d.column) == (5, column)]
+            assert sorted(d.inlined_from["function"] for d in copies) == ["leak[go.shape.int]", "leak[go.shape.string]"]
+            assert all(d.inlined_from["line"] == 3 and d.inlined_from["column"] == 18 for d in copies)
+
+
 def test_level_one_has_no_flow_and_no_cannot_inline():
     r = golab.escape(CASES, level=1)
     assert all(not d.flow for d in r.decisions)
