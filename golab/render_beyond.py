@@ -67,11 +67,13 @@ def lines_svg(series: Sequence[tuple[str, Sequence[float], Sequence[float], bool
     def pt(x, y):
         return f"{left + x * sx:.1f},{height - bottom - y * sy:.1f}"
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" style="{FONT}">']
+    # text and axes in the theme's colour (currentColor): readable on a dark theme too
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" fill="currentColor" '
+             f'style="{FONT};max-width:100%">']
     if title:
         parts.append(f'<text x="4" y="16" font-weight="bold">{e(title)}</text>')
-    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/>')
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#888"/>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
     parts.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{ymax:,.0f}</text>')
     parts.append(f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">0</text>')
     parts.append(f'<text x="{width - right}" y="{height - bottom + 16}" text-anchor="end">{xmax:,.0f}</text>')
@@ -219,9 +221,9 @@ def _msg_cell(messages: Sequence[str], other: Sequence[str], colour: str) -> str
     out = []
     for m in messages:
         changed = m not in other
-        style = f"color:{colour};font-weight:600" if changed else "color:#555"
+        style = f"color:{colour};font-weight:600" if changed else "color:var(--jp-content-font-color2,#555)"
         out.append(f'<div style="{style}">{"+ " if changed and colour == GREEN else ("- " if changed else "")}{e(m)}</div>')
-    return "".join(out) or '<span style="color:#999">–</span>'
+    return "".join(out) or '<span style="color:var(--jp-content-font-color3,#999)">–</span>'
 
 
 def pgo_html(result) -> str:
@@ -234,7 +236,7 @@ def pgo_html(result) -> str:
     for c in result.changed:
         rows.append(
             f'<tr><td style="{td};white-space:pre;font-family:var(--jp-code-font-family,monospace)">'
-            f'<span style="color:#999">{c.line}</span> {e(c.code)}</td>'
+            f'<span style="color:var(--jp-content-font-color3,#999)">{c.line}</span> {e(c.code)}</td>'
             f'<td style="{td}">{_msg_cell(c.before, c.after, RED)}</td>'
             f'<td style="{td}">{_msg_cell(c.after, c.before, GREEN)}</td></tr>'
         )
@@ -299,12 +301,12 @@ def versions_html(report) -> str:
             msgs = report.messages(v, line, file)
             items = "".join(
                 f'<div style="color:{RED if ("heap" in m and "does not" not in m) or m.startswith("leaking") else GREEN}">{e(m)}</div>'
-                for m in msgs) or '<span style="color:#999">–</span>'
+                for m in msgs) or '<span style="color:var(--jp-content-font-color3,#999)">–</span>'
             cells.append(f'<td style="{TD_TOP};{bg}">{items}</td>')
         mark = "≠ " if (file, line) in differing else ""
         rows.append(
             f'<tr><td style="{TD_TOP};white-space:pre-wrap;'
-            f'font-family:var(--jp-code-font-family,monospace);{bg}"><span style="color:#999">{mark}{line}</span> {code.strip()}</td>'
+            f'font-family:var(--jp-code-font-family,monospace);{bg}"><span style="color:var(--jp-content-font-color3,#999)">{mark}{line}</span> {code.strip()}</td>'
             + "".join(cells) + "</tr>"
         )
     lang = f" · language version {e(report.lang)} (as a go.mod go line sets it)" if report.lang else ""
@@ -326,7 +328,7 @@ def allocs_html(table) -> str:
         changed = len(set(counts)) > 1
         style = f' style="background:{DIFF_BG}"' if changed else ""
         cells = [f"<code>{e(b.removeprefix('Benchmark'))}</code>"] + [
-            f"{c} <span style='color:#888'>({table.bytes[b, v]} B)</span>" for c, v in zip(counts, table.versions)]
+            f"{c} <span style='color:var(--jp-content-font-color2,#888)'>({table.bytes[b, v]} B)</span>" for c, v in zip(counts, table.versions)]
         rows.append((style, cells))
     body = "".join(
         f"<tr{style}>" + "".join(f'<td style="{TD_TOP}">{c}</td>' for c in cells) + "</tr>"

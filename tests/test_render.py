@@ -213,3 +213,20 @@ def test_gc_table_keeps_numbers_with_their_units():
     from golab.render_beyond import _mib
 
     assert _mib(24.8 * 2**20) == "24.8\u00a0MiB"
+
+
+def test_line_charts_draw_text_and_axes_in_the_themes_colour():
+    """lines_svg (lesson 07's heap chart): SVG text is black unless told, so
+    on JupyterLab's dark theme the labels vanished; the chart takes the
+    page's colour (currentColor) and fits narrow panels."""
+    from golab.render_beyond import lines_svg
+
+    svg = lines_svg([("heap", [0, 1, 2], [1, 4, 2], False), ("heap goal", [0, 1, 2], [2, 5, 3], True)],
+                    xlabel="ms", ylabel="MiB", title="heap")
+    root = svg[: svg.index(">") + 1]
+    assert 'fill="currentColor"' in root and "max-width:100%" in root
+    import re
+
+    axes = re.findall(r'<line [^>]*stroke="([^"]+)"', svg)[:2]  # x and y axis come first
+    assert axes == ["currentColor", "currentColor"]
+    assert not re.search(r'<text [^>]*fill="#', svg)  # no label in a fixed colour
