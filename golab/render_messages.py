@@ -52,6 +52,9 @@ def pre(text: str, cls: str = "golab-output") -> str:
 
 def error_html(exc: BaseException) -> str:
     """A golab error (or any exception) as a message box, not a traceback."""
+    as_notice = getattr(exc, "as_notice", None)
+    if callable(as_notice):  # not a failure: golab lite's "needs a full kernel"
+        return as_notice()._repr_html_()
     name = type(exc).__name__
     return box("bad", f"<b>{html.escape(name)}</b>: {html.escape(str(exc))}", cls="golab-error")
 

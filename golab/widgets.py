@@ -62,6 +62,19 @@ def _fill() -> W.Layout:
     """As wide as the panel, margins included (width:100% plus a widget margin spills over the output)."""
     return W.Layout(width="auto", max_width="100%")
 
+
+def _start(target, *args) -> threading.Thread | None:
+    """Run ``target(*args)`` in a daemon thread, so the kernel stays free
+    while Go works; where Python cannot start a thread (golab lite's Pyodide
+    kernel), run it now and return None."""
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:
+        target(*args)
+        return None
+    return thread
+
 # ---------------------------------------------------------------- grades
 
 
@@ -179,8 +192,7 @@ class Exercise:
                 self.submit.disabled = False
 
         if self.background:
-            self._thread = threading.Thread(target=work, daemon=True)
-            self._thread.start()
+            self._thread = _start(work)
         else:
             work()
 
@@ -496,8 +508,7 @@ class BenchmarkLab(W.VBox):
             self.run.description, self.run.button_style, self.run.icon = "Cancel", "warning", "stop"
             self.progress.value, self.progress.bar_style = 0, "info"
             self.status.value = _status("info", f"Running {len(names)} benchmark(s) × {self.count.value}… (click Cancel to stop)")
-            self._thread = threading.Thread(target=self._work, args=(names, self._cancel), daemon=True)
-            self._thread.start()
+            self._thread = _start(self._work, names, self._cancel)
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:
@@ -702,8 +713,7 @@ class Compare(W.VBox):
             self.runs_started += 1
             self.run.disabled = True
             self.status.value = _status("info", "Running both benchmarks…")
-            self._thread = threading.Thread(target=self._work, daemon=True)
-            self._thread.start()
+            self._thread = _start(self._work)
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:

@@ -88,3 +88,11 @@ def test_a_magic_shows_needs_full_kernel_as_the_box_not_as_a_failure():
     assert notice.kind == "warn" and notice.ok and notice.error is error
     assert repr(notice) == "[golab lite] This cell needs a full kernel (build and run a Go program)."
     assert "golab-needs-full-kernel" in notice._repr_html_() and "failed" not in notice._repr_html_()
+
+
+def test_a_widget_shows_needs_full_kernel_as_the_box():
+    from golab.lite.backend import NeedsFullKernel
+    from golab.render_messages import error_html
+
+    shown = error_html(NeedsFullKernel("This cell needs a full kernel (run benchmarks or tests)."))
+    assert "golab-needs-full-kernel" in shown and "golab-error" not in shown and "NeedsFullKernel" not in shown

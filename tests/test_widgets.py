@@ -326,3 +326,28 @@ def test_allocs_widget_typo_is_a_message_in_the_panel():
     assert "whole number" in ex.result.value and "golab-warn" in ex.result.value
     assert ex.grade_value.truth is None and "the answer is" not in ex.result.value  # nothing measured, nothing revealed
     assert not ex.submit.disabled
+
+
+def test_an_exercise_is_graded_where_python_cannot_start_a_thread(monkeypatch):
+    """golab lite's Pyodide kernel has no threads: Thread.start raises, and
+    the exercise used to stay on "Asking the Go toolchain…" for ever, its
+    button disabled.  Now it grades in the click itself."""
+    import threading
+    import types
+
+    import golab.widgets
+
+    class NoThread(threading.Thread):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    # the widget's own threads only: golab's runner still reads the benchmark's pipes in threads here
+    monkeypatch.setattr(golab.widgets, "threading", types.SimpleNamespace(Thread=NoThread, Event=threading.Event,
+                                                                          Lock=threading.Lock))
+    ex = allocs_per_op(POINTS, benchmark="BenchmarkHeapAlloc")
+    ex.ui
+    ex.answer.value = "1"
+    ex.submit.click()
+    assert ex._thread is None and not ex.submit.disabled
+    assert ex.grade_value is not None and ex.grade_value.truth is not None
+    assert "Asking the Go toolchain" not in ex.result.value
