@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent(
     r'''
     from IPython.core.interactiveshell import InteractiveShell
@@ -42,11 +44,12 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
     assert "[golab lite] This cell needs a full kernel" in first and 'pip install -e ".[test]"' in first
     assert "http" not in first
     assert "Traceback" not in first and "not reached" not in first
-    # a result it would have given reads as a placeholder
-    assert "stdout: (needs a full kernel) (needs a full kernel)" in second
-    assert "0 False" in third
-    # a cell that fails only because it used the placeholder: a short box, no traceback
-    assert "uses a result only a full kernel has" in fourth and "Traceback" not in fourth
+    # a result it would have given is a placeholder: printing, formatting,
+    # counting, testing or iterating it stops the cell with a short box, no
+    # traceback, and never prints a made-up value (False, 0, an empty list)
+    for cell in (second, third, fourth):
+        assert "[golab lite] This cell uses a result only a full kernel has." in cell, cell
+        assert "Traceback" not in cell and "stdout:" not in cell and "False" not in cell
     # the second time, the message is short
     assert "needs a full kernel (run benchmarks or tests)" in fifth and "Binder" not in fifth
     # any other error is shown as usual
@@ -96,3 +99,20 @@ def test_a_widget_shows_needs_full_kernel_as_the_box():
 
     shown = error_html(NeedsFullKernel("This cell needs a full kernel (run benchmarks or tests)."))
     assert "golab-needs-full-kernel" in shown and "golab-error" not in shown and "NeedsFullKernel" not in shown
+
+
+def test_a_placeholder_never_becomes_a_fact():
+    """Lesson 08 in the browser printed "newPoint inlined at the hot call
+    site: False" from a placeholder: every way of reading it as a value
+    refuses, and displayed alone it is the box."""
+    from golab.lite.backend import NeedsFullKernel
+    from golab.lite.kernel import FullKernelOnly
+
+    p = FullKernelOnly()
+    uses = [bool, len, list, str, int, float, lambda v: f"{v}", lambda v: f"{v:5}", lambda v: v == 0,
+            lambda v: v < 1, lambda v: 3 in v, lambda v: sorted(v), lambda v: "%d" % v]
+    for use in uses:
+        with pytest.raises(NeedsFullKernel, match="uses a result only a full kernel has"):
+            use(p.base.allocs_per_op)
+    assert p.find_line("x")[3].heap is p and {p: 1}[p] == 1  # passing it around is fine
+    assert "golab-needs-full-kernel" in p._repr_html_() and repr(p).startswith("[golab lite] This cell uses")

@@ -188,6 +188,8 @@ def _execute(page, code: str) -> dict:
             texts.append(content["text"])
         elif kind == "error":
             texts.append(f"{content['ename']}: {content['evalue']}")
+        elif kind in ("display_data", "execute_result"):
+            texts.append(str(content.get("data", {}).get("text/plain", "")) + "\n")
     reply["text"] = "".join(texts)
     return reply
 

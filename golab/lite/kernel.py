@@ -10,10 +10,14 @@ a post-cell hook so that:
 - the cell shows one box (the message, with a link to a full kernel) and no
   traceback, and counts as done, not failed: "Run All" goes on;
 - the names that cell was assigning, and ``_golab`` after a magic, are bound
-  to a :class:`FullKernelOnly` placeholder, so a later cell that prints a
-  field of the result prints "(needs a full kernel)" instead of failing;
-- a later cell that still fails because it used such a placeholder shows a
-  one-line box too.  Any other exception shows its usual traceback.
+  to a :class:`FullKernelOnly` placeholder: a later cell may pass it around
+  and take its fields, but the moment it would turn into a fact (printed,
+  formatted, tested as true or false, compared, counted, iterated) the cell
+  stops with a one-line box, "This cell uses a result only a full kernel
+  has", instead of printing a made-up ``False`` or ``0``;
+- a later cell that fails otherwise because it used such a placeholder (a
+  TypeError from arithmetic on it) shows that box too.  Any other exception
+  shows its usual traceback.
 
 What it reads: the running IPython shell, the failing cell's source (from
 the traceback's frame).  What it returns: nothing; it displays HTML.
@@ -29,13 +33,13 @@ import re
 from ..render_messages import Notice
 
 _installed = False
-PLACEHOLDER_TEXT = "(needs a full kernel)"
 
 
 class FullKernelOnly:
     """Stands in for a result that only a full kernel can compute: every
-    attribute, item and call gives the placeholder again; it prints as
-    "(needs a full kernel)"."""
+    attribute, item and call gives the placeholder again; anything that
+    would make a fact of it raises :func:`result_needs_full_kernel` (shown
+    as the box), and displayed on its own it is that box."""
 
     def __getattr__(self, name: str):
         if name.startswith(("__", "_repr_", "_ipython", "_ipy", "_fields")):
@@ -48,22 +52,33 @@ class FullKernelOnly:
     def __getitem__(self, key):
         return self
 
-    def __iter__(self):
-        return iter(())
+    def _refuse(self, *args, **kwargs):
+        raise result_needs_full_kernel()
 
-    def __len__(self) -> int:
-        return 0
+    __bool__ = __len__ = __iter__ = __contains__ = __str__ = __format__ = _refuse
+    __int__ = __float__ = __index__ = __complex__ = __round__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __hash__ = object.__hash__
 
-    def __bool__(self) -> bool:
-        return False
+    def __repr__(self) -> str:
+        return f"[golab lite] {_uses_message()}"
 
-    def __str__(self) -> str:
-        return PLACEHOLDER_TEXT
+    def _repr_html_(self) -> str:
+        return notice_html(_uses_message())
 
-    __repr__ = __str__
 
-    def __format__(self, spec: str) -> str:
-        return PLACEHOLDER_TEXT
+def _uses_message() -> str:
+    from .backend import binder_url
+
+    url = binder_url()
+    return f"This cell uses a result only a full kernel has{f' ({url})' if url else ''}."
+
+
+def result_needs_full_kernel():
+    """The error a placeholder raises when it is used as a value."""
+    from .backend import NeedsFullKernel
+
+    return NeedsFullKernel(_uses_message())
 
 
 def notice_html(message: str) -> str:
@@ -129,7 +144,7 @@ def _uses_placeholder(tb) -> bool:
 def _handler(shell, etype, value, tb, tb_offset=None):
     from IPython.display import display
 
-    from .backend import NeedsFullKernel, binder_url
+    from .backend import NeedsFullKernel
 
     if isinstance(value, NeedsFullKernel):
         for name in _cell_targets(tb):
@@ -138,8 +153,7 @@ def _handler(shell, etype, value, tb, tb_offset=None):
         display(NeedsFullKernelNotice(str(value)))
         return []
     if _uses_placeholder(tb):
-        url = binder_url()
-        display(NeedsFullKernelNotice(f"This cell uses a result only a full kernel has{f' ({url})' if url else ''}."))
+        display(NeedsFullKernelNotice(_uses_message()))
         return []
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # anything else: as usual
     return []
