@@ -213,13 +213,27 @@ class _TextProgress:
             self._handle.update(Notice("ok", "benchmark: finished"))
 
 
+def show_golab_error(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for a GolabError raised by a call in a cell
+    (``golab.escape("import \"image/png\"...")``): its message, written for
+    the learner, as a box; not a traceback through golab's own code, with
+    the message at the bottom."""
+    from IPython.display import display
+
+    display(Notice.from_error(value))
+    return []
+
+
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(GolabMagics)
+    if not ipython.custom_exceptions:  # golab lite's kernel has its own handler, which does the same
+        ipython.set_custom_exc((GolabError,), show_golab_error)
 
 
 def unload_ipython_extension(ipython) -> None:
-    # IPython has no unregister; re-loading registers the same names again
-    pass
+    # IPython has no unregister for magics; re-loading registers the same names again
+    if ipython.custom_exceptions == (GolabError,):
+        ipython.set_custom_exc((), None)
 
 
 def split_args(line: str) -> list[str]:  # for tests and callers that build lines

@@ -28,6 +28,7 @@ SCRIPT = textwrap.dedent(
     cell("max(run.events)")
     cell("needs_full_kernel(['test'])")
     cell("1/0")
+    cell("import golab\ngolab.escape('./nope/x.go')")
     print("types:", type(shell.user_ns["run"]).__name__, type(shell.user_ns["_golab"]).__name__)
     '''
 )
@@ -37,8 +38,8 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     cells = out.split("=== cell")[1:]
-    assert len(cells) == 6, out
-    first, second, third, fourth, fifth, sixth = cells
+    assert len(cells) == 7, out
+    first, second, third, fourth, fifth, sixth, seventh = cells
     # the first such cell: the long message with the way out, no traceback, nothing after the raise
     # (this site has no Binder link: the way out is the README's install commands)
     assert "[golab lite] This cell needs a full kernel" in first and 'pip install -e ".[test]"' in first
@@ -54,6 +55,8 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
     assert "needs a full kernel (run benchmarks or tests)" in fifth and "Binder" not in fifth
     # any other error is shown as usual
     assert "ZeroDivisionError" in sixth
+    # golab's own errors: the message, no traceback through golab
+    assert "no such file or folder" in seventh and "Traceback" not in seventh
     assert "types: FullKernelOnly FullKernelOnly" in out
 
 

@@ -150,3 +150,32 @@ def test_go_escape_hides_annotations_unless_asked(ip):
     assert "guide" not in result._repr_html_()
     result, _ = run_cell(ip, "%%go_escape --annotations\n" + body)
     assert "guide" in result._repr_html_() and result.placement(2) == "heap"
+
+
+GOLAB_ERROR_SCRIPT = r'''
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.run_cell("%load_ext golab")
+print("=== cell", flush=True)
+shell.run_cell('import golab\ngolab.escape("./nope/x.go")\nprint("not reached")')
+print("=== cell", flush=True)
+shell.run_cell('1/0')
+print("=== cell", flush=True)
+shell.run_cell("%unload_ext golab")
+shell.run_cell('golab.escape("./nope/x.go")')
+'''
+
+
+def test_a_golab_error_in_a_cell_is_its_message_not_a_traceback():
+    """After %load_ext golab, a GolabError raised by a call in a cell shows
+    its message (written for the learner) without the traceback through
+    golab's code; other errors keep theirs; unloading puts it back."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", GOLAB_ERROR_SCRIPT], capture_output=True, text=True, timeout=120)
+    golab_error, other, unloaded = (proc.stdout + proc.stderr).split("=== cell")[1:]
+    assert "Traceback" not in golab_error and "not reached" not in golab_error
+    assert "./nope/x.go: no such file or folder" in golab_error and "Check the spelling." in golab_error
+    assert "ZeroDivisionError" in other and "Traceback" in other
+    assert "Traceback" in unloaded and "SnippetError" in unloaded

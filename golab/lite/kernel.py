@@ -155,6 +155,11 @@ def _handler(shell, etype, value, tb, tb_offset=None):
     if _uses_placeholder(tb):
         display(NeedsFullKernelNotice(_uses_message()))
         return []
+    from ..magics import show_golab_error
+    from ..toolchain import GolabError
+
+    if isinstance(value, GolabError):  # a message for the learner: a box, as %load_ext golab shows it
+        return show_golab_error(shell, etype, value, tb, tb_offset)
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # anything else: as usual
     return []
 
