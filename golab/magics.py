@@ -128,6 +128,7 @@ class GolabMagics(Magics):
     @cell_magic
     def go_bench(self, line, cell):
         """Run the cell's Benchmark functions with -benchmem and show the summary."""
+        progress = None
         try:
             args = _parse(self.go_bench, line)
             from .bench import bench
@@ -145,6 +146,8 @@ class GolabMagics(Magics):
             if progress is not None:
                 progress.done(result)
         except (GolabError, _UsageError, ImportError) as exc:
+            if progress is not None:
+                progress.clear()  # it never started: no "starting" line above the error
             return self._fail(exc, "the benchmark")
         if len(result.benchmarks) >= 2:  # a comparison: show every sample too
             from IPython.display import display as show
@@ -211,6 +214,10 @@ class _TextProgress:
     def done(self, result) -> None:
         if self._handle is not None:
             self._handle.update(Notice("ok", "benchmark: finished"))
+
+    def clear(self) -> None:
+        if self._handle is not None:
+            self._handle.update({"text/plain": ""}, raw=True)
 
 
 def show_golab_error(shell, etype, value, tb, tb_offset=None):

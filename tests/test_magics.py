@@ -179,3 +179,26 @@ def test_a_golab_error_in_a_cell_is_its_message_not_a_traceback():
     assert "./nope/x.go: no such file or folder" in golab_error and "Check the spelling." in golab_error
     assert "ZeroDivisionError" in other and "Traceback" in other
     assert "Traceback" in unloaded and "SnippetError" in unloaded
+
+
+BENCH_THAT_FAILS_SCRIPT = r'''
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.run_cell("%load_ext golab")
+shell.display_pub.publish = lambda data, **kw: print("DISPLAY", repr(data.get("text/plain")), kw.get("update"), flush=True)
+shell.run_cell("%%go_bench\nfunc Broken(b *testing.B) { undefined() }\n")
+shell.run_cell("%%go_bench --count nope\nfunc BenchmarkX(b *testing.B) {}\n")
+'''
+
+
+def test_a_benchmark_that_never_starts_leaves_no_starting_line():
+    """The progress line ("benchmark: starting ...") is taken back when the
+    run fails before it starts (a compile error; golab lite's 'needs a full
+    kernel'), and a bad option fails cleanly before any progress."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", BENCH_THAT_FAILS_SCRIPT], capture_output=True, text=True, timeout=300)
+    shown = [line for line in proc.stdout.splitlines() if line.startswith("DISPLAY")]
+    assert shown[0].startswith("DISPLAY 'benchmark: starting") and shown[1] == "DISPLAY '' True", proc.stdout + proc.stderr
+    assert "NameError" not in proc.stdout + proc.stderr and "UnboundLocalError" not in proc.stdout + proc.stderr
