@@ -228,6 +228,15 @@ def run_program(
             )
         ]
         return report
+    if toolchain.backend == "wasm":
+        # golab lite has the compiler but cannot link or run: a program that
+        # does not compile still gets its errors at the learner's lines
+        from .build import compile_snippet
+
+        compiled = compile_snippet(snippet, toolchain=toolchain, timeout=build_timeout)
+        if compiled.errors:
+            report.errors = compiled.errors
+            return report
     with workdir("run-") as tmp:
         built = binary.build_program(toolchain, snippet, tmp, build_timeout, cancel=cancel)
         report.build_seconds = built.seconds

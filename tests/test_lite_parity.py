@@ -85,6 +85,18 @@ def test_running_a_program_says_it_needs_a_full_kernel(wasm_toolchain):
         golab.run("func main() { println(1) }", toolchain=wasm_toolchain)
 
 
+def test_a_program_that_does_not_compile_gets_its_errors_not_needs_full_kernel(toolchain, wasm_toolchain):
+    """Lesson 00's %%go_run with a missing parenthesis: the browser has the
+    compiler, so the learner sees the same errors at the same lines as on a
+    full kernel."""
+    broken = 'func main() {\n\tfmt.Println("missing a parenthesis"\n}\n'
+    lite = golab.run(broken, toolchain=wasm_toolchain)
+    native = golab.run(broken, toolchain=toolchain)
+    assert [(e.file, e.line, e.column, e.message) for e in lite.errors] == [
+        (e.file, e.line, e.column, e.message) for e in native.errors] and lite.errors
+    assert lite.explanation() == native.explanation()
+
+
 def test_export_data_is_pkgdef_only(wasm_toolchain):
     folder = wasm_toolchain.goroot.removesuffix(" (golab lite)")
     data = open(f"{folder}/pkg/fmt.a", "rb").read()
