@@ -170,3 +170,4 @@ def test_a_lesson_as_the_site_serves_it(tmp_path):
     start = lesson_for_lite(json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8")), present)
     text = "".join(c["source"] for c in start["cells"])
     assert "04 · Benchmarks (a lesson for a full kernel)" in text and "[01 · Stack frames](01_stack_frames.ipynb)" in text
+    assert start["cells"][1]["source"].startswith("> **golab lite.**") and start["cells"][0]["source"].startswith("# 00")

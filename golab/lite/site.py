@@ -81,7 +81,8 @@ _LESSON_LINK = re.compile(r"\[([^\]]+)\]\(((?:\./)?(\d\d_[\w.-]+\.ipynb))(#[^)\s
 
 
 def lesson_for_lite(nb: dict, present: set[str]) -> dict:
-    """A lesson as the site serves it: the Pyodide kernelspec; every
+    """A lesson as the site serves it: the Pyodide kernelspec; a note under
+    its first cell on what runs here and what needs a full kernel; every
     multi-line string as one string (JupyterLite showed a saved output's
     list of lines joined with commas); and a link to a lesson the site does
     not carry as plain text that says so (the link did nothing)."""
@@ -102,7 +103,16 @@ def lesson_for_lite(nb: dict, present: set[str]) -> dict:
             for mime, value in out.get("data", {}).items():
                 if not mime.endswith("json"):
                     out["data"][mime] = joined(value)
+    nb["cells"][1:1] = [{"cell_type": "markdown", "id": "golab-lite-note", "metadata": {}, "source": LITE_NOTE}]
     return nb
+
+
+LITE_NOTE = (
+    "> **golab lite.** This lesson runs in your browser, with the real Go compiler built for WebAssembly: escape "
+    "analysis, inlining and stack frames work as on a full kernel. Cells that run programs, benchmarks, profiles or "
+    "GC experiments need a full kernel. The outputs saved under them come from one: read them before **Run All**, "
+    "which replaces them with a box saying so."
+)
 
 
 def _lite_config(out_name: str) -> dict:
