@@ -210,14 +210,23 @@ _TELLING = re.compile(r"(?i)\b(heap|stack|escap\w*|alloc\w*|inlin\w*|moved|leak\
 
 
 def telling_comment(comment: str) -> bool:
-    """Does this comment talk about where things live (and so give an answer away)?"""
-    return bool(_TELLING.search(comment))
+    """Does this comment talk about where things live (and so give an answer away)?
+    A directive (``//go:noinline``) is code, not a hint: it always shows."""
+    return not comment.startswith("//go:") and bool(_TELLING.search(comment))
+
+
+WHOLE_EXCERPT_LINES = 30  # a snippet this short is shown whole: the answer may hang on a callee above
 
 
 def _quoted_excerpt(text: str, line: int, context: int = 3) -> str:
-    """Highlighted source with ``line`` marked, without badges, annotations or telling comments."""
+    """Highlighted source with ``line`` marked, without badges, annotations or
+    telling comments: all of it when it is short, else ``context`` lines
+    either side."""
     lines = highlight_lines(text, hide_comment=telling_comment)
-    first, last = max(1, line - context), min(len(lines), line + context)
+    if len(lines) <= WHOLE_EXCERPT_LINES:
+        first, last = 1, len(lines)
+    else:
+        first, last = max(1, line - context), min(len(lines), line + context)
     rows = []
     for n in range(first, last + 1):
         # a translucent mark over the theme's background: the tokens keep their theme colours

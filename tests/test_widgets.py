@@ -351,3 +351,15 @@ def test_an_exercise_is_graded_where_python_cannot_start_a_thread(monkeypatch):
     assert ex._thread is None and not ex.submit.disabled
     assert ex.grade_value is not None and ex.grade_value.truth is not None
     assert "Asking the Go toolchain" not in ex.result.value
+
+
+def test_a_short_exercise_shows_its_whole_snippet_directives_included():
+    """Lesson 02's exercise on `return total([]int{a, b, c})`: the answer
+    hangs on total, ten lines above, and on its //go:noinline; both show
+    (a directive is code, not a hint), telling comments still do not."""
+    src = ("//go:noinline\nfunc total(xs []int) int {\n\ts := 0 // stays on the stack\n\tfor _, x := range xs {\n"
+           "\t\ts += x\n\t}\n\treturn s\n}\n\nfunc sumThree(a, b, c int) int {\n\treturn total([]int{a, b, c})\n}\n")
+    ex = stack_or_heap(src, find="return total(")
+    shown = BeautifulSoup(ex.question_html(), "html.parser").select_one(".golab-exercise-excerpt").get_text()
+    assert "//go:noinline" in shown and "func total(xs []int) int {" in shown and "s += x" in shown
+    assert "stays on the stack" not in shown
