@@ -222,13 +222,13 @@ class _TextProgress:
 
 def show_golab_error(shell, etype, value, tb, tb_offset=None):
     """IPython's handler for a GolabError raised by a call in a cell
-    (``golab.escape("import \"image/png\"...")``): its message, written for
-    the learner, as a box; not a traceback through golab's own code, with
-    the message at the bottom."""
-    from IPython.display import display
-
-    display(Notice.from_error(value))
-    return []
+    (``golab.escape("./no/such.go")``): its message, written for the
+    learner, as the cell's error (one line: name and message), not a
+    traceback through golab's own code with the message at the bottom.  It
+    is still an error output, so nbval and nbclient see the cell fail."""
+    stb = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def load_ipython_extension(ipython) -> None:

@@ -175,8 +175,8 @@ def test_a_golab_error_in_a_cell_is_its_message_not_a_traceback():
 
     proc = subprocess.run([sys.executable, "-c", GOLAB_ERROR_SCRIPT], capture_output=True, text=True, timeout=120)
     golab_error, other, unloaded = (proc.stdout + proc.stderr).split("=== cell")[1:]
-    assert "Traceback" not in golab_error and "not reached" not in golab_error
-    assert "./nope/x.go: no such file or folder" in golab_error and "Check the spelling." in golab_error
+    assert "Traceback" not in golab_error and "not reached" not in golab_error and "escape.py" not in golab_error
+    assert "SnippetError: ./nope/x.go: no such file or folder" in golab_error and "Check the spelling." in golab_error
     assert "ZeroDivisionError" in other and "Traceback" in other
     assert "Traceback" in unloaded and "SnippetError" in unloaded
 
@@ -202,3 +202,18 @@ def test_a_benchmark_that_never_starts_leaves_no_starting_line():
     shown = [line for line in proc.stdout.splitlines() if line.startswith("DISPLAY")]
     assert shown[0].startswith("DISPLAY 'benchmark: starting") and shown[1] == "DISPLAY '' True", proc.stdout + proc.stderr
     assert "NameError" not in proc.stdout + proc.stderr and "UnboundLocalError" not in proc.stdout + proc.stderr
+
+
+def test_a_golab_error_is_still_an_error_output_for_nbval():
+    """In a real kernel the cell's output is an error (so nbval and nbclient
+    see the cell fail) whose traceback is the one line of golab's message."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%load_ext golab\nimport golab"),
+                                         nbformat.v4.new_code_cell('golab.escape("./nope/x.go")')])
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    (out,) = nb.cells[1].outputs
+    assert out.output_type == "error" and out.ename == "SnippetError"
+    assert out.traceback == ["SnippetError: ./nope/x.go: no such file or folder (it looks like a path, not Go source). "
+                             "Check the spelling."]
