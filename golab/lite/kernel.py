@@ -158,7 +158,7 @@ def _handler(shell, etype, value, tb, tb_offset=None):
     from ..magics import show_golab_error
     from ..toolchain import GolabError
 
-    if isinstance(value, GolabError):  # a message for the learner: a box, as %load_ext golab shows it
+    if isinstance(value, GolabError):  # a message for the learner: its one line, as %load_ext golab shows it
         return show_golab_error(shell, etype, value, tb, tb_offset)
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # anything else: as usual
     return []
