@@ -239,7 +239,9 @@ def full_kernel_way() -> str:
     """Where to get a full kernel, as the end of a sentence: the site's
     Binder link, else the README's install commands."""
     url = binder_url()
-    return f"open the lessons with a full kernel on Binder: {url}" if url else f"run the lessons with a full kernel {LOCAL_FULL_KERNEL}"
+    if url:
+        return f"open the lessons with a full kernel on Binder: {url}"
+    return f"run the lessons with a full kernel {LOCAL_FULL_KERNEL}"
 
 
 def needs_full_kernel(what: Sequence[str]) -> None:
