@@ -154,7 +154,7 @@ def test_running_a_program_says_it_needs_a_full_kernel_and_the_lesson_goes_on(le
     probe = lesson_run["full_kernel_probe"]  # golab.run in a cell of its own, after the lesson
     assert probe["status"] == "ok" and probe["errors"] == [], probe
     assert len(probe["html"]) == 1 and "golab-needs-full-kernel" in probe["html"][0]
-    assert "not reached" not in probe["text"]
+    assert "not reached" not in probe["text"] and "The rest of this cell did not run." in probe["html"][0]
     # the next cell reads the result: the short box, no made-up value, no traceback
     assert probe["after_status"] == "ok" and "This cell uses a result only a full kernel has" in probe["after_text"]
     # (print writes its first argument before it reaches the placeholder: nothing follows it)

@@ -45,6 +45,7 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
     assert "[golab lite] This cell needs a full kernel" in first and 'pip install -e ".[test]"' in first
     assert "http" not in first
     assert "Traceback" not in first and "not reached" not in first
+    assert "The rest of this cell did not run." in first  # the print after the raise
     # a result it would have given is a placeholder: printing, formatting,
     # counting, testing or iterating it stops the cell with a short box, no
     # traceback, and never prints a made-up value (False, 0, an empty list)
@@ -53,6 +54,7 @@ def test_needs_full_kernel_is_one_box_and_the_lesson_goes_on():
         assert "Traceback" not in cell and "stdout:" not in cell and "False" not in cell
     # the second time, the message is short
     assert "needs a full kernel (run benchmarks or tests)" in fifth and "Binder" not in fifth
+    assert "did not run" not in fifth + second  # nothing came after the raise
     # any other error is shown as usual
     assert "ZeroDivisionError" in sixth
     # golab's own errors: the message, no traceback through golab

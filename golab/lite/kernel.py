@@ -141,19 +141,34 @@ def _uses_placeholder(tb) -> bool:
     return False
 
 
+def _skipped_rest(tb) -> bool:
+    """Did the cell stop before its last statement?"""
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "<module>":
+            try:
+                tree = ast.parse("".join(linecache.getlines(code.co_filename)))
+            except SyntaxError:
+                return False
+            return bool(tree.body) and tb.tb_lineno < tree.body[-1].lineno
+        tb = tb.tb_next
+    return False
+
+
 def _handler(shell, etype, value, tb, tb_offset=None):
     from IPython.display import display
 
     from .backend import NeedsFullKernel
 
+    rest = " The rest of this cell did not run." if _skipped_rest(tb) else ""
     if isinstance(value, NeedsFullKernel):
         for name in _cell_targets(tb):
             shell.user_ns[name] = FullKernelOnly()
         shell.user_ns["_golab"] = FullKernelOnly()
-        display(NeedsFullKernelNotice(str(value)))
+        display(NeedsFullKernelNotice(str(value) + rest))
         return []
     if _uses_placeholder(tb):
-        display(NeedsFullKernelNotice(_uses_message()))
+        display(NeedsFullKernelNotice(_uses_message() + rest))
         return []
     from ..magics import show_golab_error
     from ..toolchain import GolabError
