@@ -43,12 +43,13 @@ def run_html(report: RunReport) -> str:
     if report.errors:
         e = report.errors[0]
         where = (e.file, e.line)
+    if len(report.errors) > 1:  # one error is already the headline's words
         parts.append(
             '<ul class="golab-errors tex2jax_ignore mathjax_ignore" style="margin:2px 0">'
             + "".join(f"<li><code>{visible(str(err))}</code></li>" for err in report.errors)
             + "</ul>"
         )
-    elif report.panic is not None and report.panic.file:
+    if not report.errors and report.panic is not None and report.panic.file:
         where = (report.panic.file, report.panic.line)
     if where and where[0] in report.sources:
         excerpt = source_excerpt(report.sources[where[0]], where[1])

@@ -230,3 +230,21 @@ def test_line_charts_draw_text_and_axes_in_the_themes_colour():
     axes = re.findall(r'<line [^>]*stroke="([^"]+)"', svg)[:2]  # x and y axis come first
     assert axes == ["currentColor", "currentColor"]
     assert not re.search(r'<text [^>]*fill="#', svg)  # no label in a fixed colour
+
+
+def test_a_run_that_did_not_compile_says_each_error_once():
+    """One compile error is the headline's words (it was also repeated as a
+    bullet under it); several get the list under the headline, which names
+    the first."""
+    import html
+
+    from golab.render_run import run_html
+
+    one = run_html(golab.run('func main() {\n\tfmt.Println("missing a parenthesis"\n}\n'))
+    (message,) = {str(e) for e in golab.run('func main() {\n\tfmt.Println("missing a parenthesis"\n}\n').errors}
+    assert one.count(html.escape(message)) == 1 and "golab-errors" not in one
+    several = golab.run("func main() {\n\tvar a int = \"x\"\n\tvar b string = 1\n}\n")
+    assert len(several.errors) >= 2
+    shown = run_html(several)
+    first, *rest = (html.escape(str(e)) for e in several.errors)
+    assert "golab-errors" in shown and shown.count(first) == 2 and all(shown.count(e) == 1 for e in rest)
