@@ -21,7 +21,7 @@ import html
 from typing import TYPE_CHECKING, Sequence
 
 from . import display
-from .render_measure import COLORS, FONT, Figure, _notes, _table, comparison_html
+from .render_measure import COLORS, FONT, Figure, _notes, _table, comparison_html, svg_axes
 
 if TYPE_CHECKING:  # pragma: no cover
     from .gc import GCExperiment, GCSetting
@@ -67,18 +67,8 @@ def lines_svg(series: Sequence[tuple[str, Sequence[float], Sequence[float], bool
     def pt(x, y):
         return f"{left + x * sx:.1f},{height - bottom - y * sy:.1f}"
 
-    # text and axes in the theme's colour (currentColor): readable on a dark theme too
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" fill="currentColor" '
-             f'style="{FONT};max-width:100%">']
-    if title:
-        parts.append(f'<text x="4" y="16" font-weight="bold">{e(title)}</text>')
-    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
-    parts.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{ymax:,.0f}</text>')
-    parts.append(f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">0</text>')
-    parts.append(f'<text x="{width - right}" y="{height - bottom + 16}" text-anchor="end">{xmax:,.0f}</text>')
-    parts.append(f'<text x="{(width - right + left) / 2}" y="{height - 6}" text-anchor="middle">{e(xlabel)}</text>')
-    parts.append(f'<text x="14" y="{height / 2}" transform="rotate(-90 14 {height / 2})" text-anchor="middle">{e(ylabel)}</text>')
+    parts = svg_axes(width, height, left, top, right, bottom, xmax, ymax, title=title, xlabel=xlabel, ylabel=ylabel,
+                     xlabel_at=((width - right + left) / 2, height - 6), ylabel_x=14)
     colour_of: dict[str, str] = {}
     for i, (label, xs, ys, dashed) in enumerate(series):
         base = label.split(" goal")[0]

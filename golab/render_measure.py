@@ -141,6 +141,28 @@ def hbar_svg(labels: Sequence[str], values: Sequence[float], lo: Sequence[float]
     return "".join(parts)
 
 
+def svg_axes(width: int, height: int, left: int, top: int, right: int, bottom: int, xmax: float, ymax: float, *,
+             title: str = "", xlabel: str = "", ylabel: str = "", xlabel_at: tuple[float, float] | None = None,
+             ylabel_x: float = 12) -> list[str]:
+    """The opening of a line chart as SVG parts: the root (text and axes in
+    the theme's colour, currentColor, so a dark theme shows them), the
+    title, both axes with 0 and their largest values, and the axis labels
+    (``xlabel_at``: where the x label's middle sits, default under the
+    middle of the chart).  The caller adds its lines and ``</svg>``."""
+    x_at = xlabel_at or (width / 2, height - 4)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" fill="currentColor" style="{FONT};max-width:100%">']
+    if title:
+        parts.append(f'<text x="4" y="16" font-weight="bold">{e(title)}</text>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
+    parts.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{ymax:,.0f}</text>')
+    parts.append(f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">0</text>')
+    parts.append(f'<text x="{width - right}" y="{height - bottom + 16}" text-anchor="end">{xmax:,.0f}</text>')
+    parts.append(f'<text x="{x_at[0]}" y="{x_at[1]}" text-anchor="middle">{e(xlabel)}</text>')
+    parts.append(f'<text x="{ylabel_x}" y="{height / 2}" transform="rotate(-90 {ylabel_x} {height / 2})" text-anchor="middle">{e(ylabel)}</text>')
+    return parts
+
+
 def step_svg(xs: Sequence[float], ys: Sequence[float], marks: Sequence[tuple[float, float]] = (), y2: Sequence[float] | None = None,
              xlabel: str = "", ylabel: str = "", title: str = "", width: int = 560, height: int = 260) -> str:
     """A step line (ys) with an optional second line (y2) and marked points."""
@@ -158,16 +180,7 @@ def step_svg(xs: Sequence[float], ys: Sequence[float], marks: Sequence[tuple[flo
         if i:
             path.append(pt(x, ys[i - 1]))
         path.append(pt(x, y))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" fill="currentColor" style="{FONT};max-width:100%">']
-    if title:
-        parts.append(f'<text x="4" y="16" font-weight="bold">{e(title)}</text>')
-    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="currentColor" stroke-opacity="0.5"/>')
-    parts.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{ymax:,.0f}</text>')
-    parts.append(f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">0</text>')
-    parts.append(f'<text x="{width - right}" y="{height - bottom + 16}" text-anchor="end">{xmax:,.0f}</text>')
-    parts.append(f'<text x="{(width) / 2}" y="{height - 4}" text-anchor="middle">{e(xlabel)}</text>')
-    parts.append(f'<text x="12" y="{(height) / 2}" transform="rotate(-90 12 {(height) / 2})" text-anchor="middle">{e(ylabel)}</text>')
+    parts = svg_axes(width, height, left, top, right, bottom, xmax, ymax, title=title, xlabel=xlabel, ylabel=ylabel)
     parts.append(f'<polyline fill="none" stroke="{COLORS[0]}" stroke-width="2" points="{" ".join(path)}"/>')
     if y2:
         parts.append(f'<polyline fill="none" stroke="{COLORS[1]}" stroke-width="1.5" points="{" ".join(pt(x, y) for x, y in zip(xs, y2))}"/>')
