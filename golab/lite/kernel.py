@@ -104,25 +104,29 @@ class NeedsFullKernelNotice(Notice):
         return notice_html(self.message)
 
 
-def _cell_targets(tb) -> set[str]:
-    """Names the failing cell assigns at its top level."""
-    names: set[str] = set()
+def _cell(tb) -> tuple[ast.Module | None, int]:
+    """The failing cell's code, parsed (None if it does not parse), and the
+    line of it that was running: from the traceback's entry for the cell."""
     while tb is not None:
         code = tb.tb_frame.f_code
         if code.co_name == "<module>":
-            source = "".join(linecache.getlines(code.co_filename))
             try:
-                tree = ast.parse(source)
+                return ast.parse("".join(linecache.getlines(code.co_filename))), tb.tb_lineno
             except SyntaxError:
-                return names
-            for node in tree.body:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
-                for target in targets:
-                    for leaf in ast.walk(target):
-                        if isinstance(leaf, ast.Name):
-                            names.add(leaf.id)
-            return names
+                return None, tb.tb_lineno
         tb = tb.tb_next
+    return None, 0
+
+
+def _cell_targets(tree: ast.Module | None) -> set[str]:
+    """Names the failing cell assigns at its top level."""
+    names: set[str] = set()
+    for node in tree.body if tree is not None else ():
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        for target in targets:
+            for leaf in ast.walk(target):
+                if isinstance(leaf, ast.Name):
+                    names.add(leaf.id)
     return names
 
 
@@ -141,18 +145,9 @@ def _uses_placeholder(tb) -> bool:
     return False
 
 
-def _skipped_rest(tb) -> bool:
-    """Did the cell stop before its last statement?"""
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_name == "<module>":
-            try:
-                tree = ast.parse("".join(linecache.getlines(code.co_filename)))
-            except SyntaxError:
-                return False
-            return bool(tree.body) and tb.tb_lineno < tree.body[-1].lineno
-        tb = tb.tb_next
-    return False
+def _skipped_rest(tree: ast.Module | None, line: int) -> bool:
+    """Did the cell stop (at ``line``) before its last statement?"""
+    return tree is not None and bool(tree.body) and line < tree.body[-1].lineno
 
 
 def _handler(shell, etype, value, tb, tb_offset=None):
@@ -160,15 +155,17 @@ def _handler(shell, etype, value, tb, tb_offset=None):
 
     from .backend import NeedsFullKernel
 
-    rest = " The rest of this cell did not run." if _skipped_rest(tb) else ""
-    if isinstance(value, NeedsFullKernel):
-        for name in _cell_targets(tb):
-            shell.user_ns[name] = FullKernelOnly()
-        shell.user_ns["_golab"] = FullKernelOnly()
-        display(NeedsFullKernelNotice(str(value) + rest))
-        return []
-    if _uses_placeholder(tb):
-        display(NeedsFullKernelNotice(_uses_message() + rest))
+    full_kernel = isinstance(value, NeedsFullKernel)
+    if full_kernel or _uses_placeholder(tb):
+        tree, line = _cell(tb)  # parsed once, for both questions
+        rest = " The rest of this cell did not run." if _skipped_rest(tree, line) else ""
+        if full_kernel:
+            for name in _cell_targets(tree):
+                shell.user_ns[name] = FullKernelOnly()
+            shell.user_ns["_golab"] = FullKernelOnly()
+            display(NeedsFullKernelNotice(str(value) + rest))
+        else:
+            display(NeedsFullKernelNotice(_uses_message() + rest))
         return []
     from ..magics import show_golab_error
     from ..toolchain import GolabError
