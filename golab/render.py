@@ -348,23 +348,25 @@ def escape_html(report: EscapeReport, show_inlining: bool = True, show_flow: boo
     return "".join(out)
 
 
+def _listed_box(cls: str, colours: str, heading: str, items: str) -> str:
+    """A box above the source: a bold heading, then a list (``items``: <li>s)."""
+    return (
+        f'<div class="{cls} tex2jax_ignore mathjax_ignore" style="{colours};'
+        f'padding:4px 10px;margin:4px 0"><b>{heading}</b><ul style="margin:2px 0">{items}</ul></div>'
+    )
+
+
 def errors_html(errors) -> str:
     items = "".join(f"<li><code>{visible(str(e))}</code></li>" for e in errors)
-    return (
-        '<div class="golab-errors tex2jax_ignore mathjax_ignore" style="border-left:4px solid var(--jp-error-color1,#a3160f);'
-        'background:var(--jp-error-color3,#fdecea);color:#5f1510;'
-        f'padding:4px 10px;margin:4px 0"><b>The compiler rejected the code:</b><ul style="margin:2px 0">{items}</ul></div>'
-    )
+    return _listed_box("golab-errors", "border-left:4px solid var(--jp-error-color1,#a3160f);"
+                       "background:var(--jp-error-color3,#fdecea);color:#5f1510", "The compiler rejected the code:", items)
 
 
 def warnings_html(warnings) -> str:
     """What the data may lack (the compiler's output was cut), above the source."""
     items = "".join(f"<li>{visible(w)}</li>" for w in warnings)
-    return (
-        '<div class="golab-warnings tex2jax_ignore mathjax_ignore" style="border-left:4px solid var(--jp-warn-color1,#b36b00);'
-        'background:var(--jp-warn-color3,#fff4e0);color:#4d2e00;'
-        f'padding:4px 10px;margin:4px 0"><b>Some decisions are missing:</b><ul style="margin:2px 0">{items}</ul></div>'
-    )
+    return _listed_box("golab-warnings", "border-left:4px solid var(--jp-warn-color1,#b36b00);"
+                       "background:var(--jp-warn-color3,#fff4e0);color:#4d2e00", "Some decisions are missing:", items)
 
 
 def escape_text(report: EscapeReport, flow: bool | None = None, show_annotations: bool = False) -> str:
